@@ -1,0 +1,20 @@
+"""Names shared by the domain and the actions, and the actions' own texts."""
+
+SLOT_LAST_TOPIC = "last_topic"
+
+INTENT_HOW_WALKING_HELPS = "ask_how_walking_helps"
+INTENT_WALKING_HELPS = "ask_walking_helps"
+
+RESPONSE_NOT_COVERED = "utter_not_covered"
+
+# Said only by the actions (not domain responses, which `rasa data validate`
+# expects every story or rule to use).
+TEXT_GUIDANCE_UNAVAILABLE = (
+    "Sorry, I can't reach the guidance right now, so I can't answer that. Please try again "
+    "in a few minutes. For persistent or severe back pain, please consult a healthcare "
+    "professional."
+)
+TEXT_NOTHING_MORE = (
+    "That's all the guidance I have on that point. For advice about your own situation, "
+    "please ask a healthcare professional or physical therapist."
+)

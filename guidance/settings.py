@@ -1,0 +1,21 @@
+"""Where the guidance lives. Read from the environment once, when asked."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS_DIR = ROOT / "guidance" / "documents"
+ROUTES_FILE = ROOT / "guidance" / "routes.yml"
+
+DATABASE_URL_ENV = "WALKWISE_GUIDANCE_DB_URL"
+
+
+def database_url() -> str:
+    """Any SQLAlchemy URL; a SQLite file under var/ by default."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return url
+    var = Path(os.environ.get("WALKWISE_VAR_DIR", ROOT / "var"))
+    var.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{var / 'guidance.db'}"

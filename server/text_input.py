@@ -1,0 +1,25 @@
+"""Cleans user text before it is understood or stored. Pure functions."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_MESSAGE_CHARS = 2_000
+
+# Control characters (except tab and newline), bidirectional overrides and
+# isolates, zero-width characters and the byte-order mark.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+
+def clean_text(text: str | None) -> str:
+    """Drops invisible and control characters, normalises to NFC and trims."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).strip()
+
+
+def limit_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
+    """The text cut to ``limit`` characters, and whether it was cut."""
+    return (text[:limit], True) if len(text) > limit else (text, False)
