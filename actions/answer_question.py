@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +16,7 @@ from actions.names import (
     RESPONSE_NOT_COVERED,
     SLOT_LAST_TOPIC,
     TEXT_GUIDANCE_UNAVAILABLE,
+    TEXT_NO_TOPIC_YET,
     TEXT_NOTHING_MORE,
 )
 from actions.replies import Reply, compose_answer, follow_up_buttons
@@ -82,7 +84,12 @@ class GuidanceAnswerer:
         )
 
 
-class _GuidanceAction(Action):
+class GuidanceAction(Action, ABC):
+    """Base of the answering actions; abstract, so the SDK does not register it."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
     def __init__(self, answerer: GuidanceAnswerer | None = None) -> None:
         self.answerer = answerer or GuidanceAnswerer()
 
@@ -101,7 +108,7 @@ class _GuidanceAction(Action):
         return [SlotSet(SLOT_LAST_TOPIC, intent)]
 
 
-class ActionAnswerQuestion(_GuidanceAction):
+class ActionAnswerQuestion(GuidanceAction):
     """Runs for every guidance question: sends the routed passages, the source's
     disclaimer and the source line, or the honest "not covered" answer."""
 
@@ -113,20 +120,20 @@ class ActionAnswerQuestion(_GuidanceAction):
         return self.send(dispatcher, intent)
 
 
-class ActionTellMore(_GuidanceAction):
-    """Runs on "why?" / "tell me more": after the general answer (or at the start)
-    it lists the ways walking helps; after anything else it says that is all the
-    guidance holds on that point."""
+class ActionTellMore(GuidanceAction):
+    """Runs on "why?" / "tell me more": after the general answer it lists the
+    ways walking helps; after another answer it says that is all the guidance
+    holds on that point; with nothing answered yet it asks what to explain."""
 
     def name(self) -> str:
         return "action_tell_more"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         last_topic = tracker.get_slot(SLOT_LAST_TOPIC)
-        if last_topic in (None, INTENT_WALKING_HELPS):
+        if last_topic == INTENT_WALKING_HELPS:
             return self.send(dispatcher, INTENT_HOW_WALKING_HELPS)
         routes = self.answerer.routes
-        route = routes.get(last_topic)
-        buttons = follow_up_buttons(route, routes) if route else []
-        dispatcher.utter_message(text=TEXT_NOTHING_MORE, buttons=buttons)
+        route = routes.get(last_topic) or routes[INTENT_WALKING_HELPS]
+        text = TEXT_NOTHING_MORE if last_topic in routes else TEXT_NO_TOPIC_YET
+        dispatcher.utter_message(text=text, buttons=follow_up_buttons(route, routes))
         return []

@@ -18,3 +18,7 @@ TEXT_NOTHING_MORE = (
     "That's all the guidance I have on that point. For advice about your own situation, "
     "please ask a healthcare professional or physical therapist."
 )
+TEXT_NO_TOPIC_YET = (
+    "I can tell you more once you've asked a question. Ask me about walking and lower back "
+    "pain, for example whether walking helps and how."
+)

@@ -41,15 +41,19 @@ def render_passages(passages: Sequence[Passage], outline: Sequence[Passage] = ()
 
 
 def source_line(document_title: str, passages: Sequence[Passage]) -> str:
+    """"Source: “Title” — section: Here’s how walking can help, Strengthening Muscles."."""
+    titled = [p for p in passages if p.title]
     sections: list[str] = []
     for passage in passages:
-        label = f"{passage.section}: {passage.title}" if passage.title else passage.section
-        if passage.title and len([p for p in passages if p.title]) > 1:
-            label = passage.section
+        label = passage.section
+        if passage.title and len(titled) == 1:
+            label = f"{passage.section}, {passage.title}"
         if label != document_title and label not in sections:
             sections.append(label)
-    where = f", {'; '.join(sections)}" if sections else ""
-    return f"Source: “{document_title}”{where}."
+    if not sections:
+        return f"Source: “{document_title}”."
+    noun = "section" if len(sections) == 1 else "sections"
+    return f"Source: “{document_title}” — {noun}: {'; '.join(sections)}."
 
 
 def follow_up_buttons(route: Route, routes: dict[str, Route]) -> list[dict[str, str]]:

@@ -26,7 +26,7 @@ from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from server import messages
-from server.text_input import MAX_MESSAGE_CHARS, clean_text, limit_text
+from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,14 @@ def install() -> None:
             metadata[METADATA_KEY] = {"truncated_from": len(clean_text(message.text))}
             message.metadata = metadata
         message.text = text
+        if not has_words(text) and not message.parse_data:
+            # Nothing to understand (empty, emoji only, punctuation): the
+            # classifier would guess, so say plainly that it is not covered.
+            message.parse_data = {
+                "text": text,
+                "intent": {"name": "nlu_fallback", "confidence": 1.0},
+                "entities": [],
+            }
         return await original_handle_message(self, message)
 
     async def run_prediction_loop(

@@ -23,3 +23,8 @@ def clean_text(text: str | None) -> str:
 def limit_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
     """The text cut to ``limit`` characters, and whether it was cut."""
     return (text[:limit], True) if len(text) > limit else (text, False)
+
+
+def has_words(text: str) -> bool:
+    """Whether the text holds a letter or digit (a slash payload counts)."""
+    return any(ch.isalnum() for ch in text)

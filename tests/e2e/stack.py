@@ -1,0 +1,122 @@
+"""Starts the real action server and Rasa server for end-to-end tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.conftest import ROOT
+
+MODEL = ROOT / "models" / "walkwise.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:4]} exited:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {seconds}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    extra_credentials: str = ""
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "conversations.db"
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(ROOT),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_TELEMETRY_ENABLED="false",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            WALKWISE_GUIDANCE_DB_URL=f"sqlite:///{self.workdir / 'guidance.db'}",
+        )
+        env.update(self.env)
+        return env
+
+    def prepare(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "guidance.ingest"], cwd=ROOT, env=self._env(), check=True,
+            capture_output=True,
+        )
+        (self.workdir / "endpoints.yml").write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.tracker_db}\n"
+        )
+        credentials = (ROOT / "credentials.yml").read_text() + self.extra_credentials
+        (self.workdir / "credentials.yml").write_text(credentials)
+
+    def start_actions(self) -> None:
+        log = self.workdir / "actions.log"
+        env = self._env() | {"SANIC_HOST": "127.0.0.1"}
+        self.processes["actions"] = process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until(f"http://127.0.0.1:{self.action_port}/health", process, log)
+
+    def start_rasa(self) -> None:
+        log = self.workdir / "rasa.log"
+        self.processes["rasa"] = process = subprocess.Popen(
+            [sys.executable, "-m", "server", "run", "--model", str(MODEL),
+             "--endpoints", str(self.workdir / "endpoints.yml"),
+             "--credentials", str(self.workdir / "credentials.yml"),
+             "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
+            cwd=ROOT, env=self._env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until(f"{self.url}/", process, log)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def ask(self, sender: str, text: Any, timeout: float = 60) -> list[dict]:
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+        )
+        assert response.status_code == 200, response.text
+        return response.json()

@@ -1,0 +1,152 @@
+"""End to end over the REST channel: real Rasa server, real action server, real SQLite."""
+import re
+import sqlite3
+import uuid
+
+import pytest
+import requests
+
+from guidance.parser import parse
+from server import messages
+from tests.conftest import WALKING_DOC
+
+DOCUMENT = parse(WALKING_DOC.read_bytes())
+DISCLAIMER = DOCUMENT.passage("note-5").text
+FURNITURE = ("About Me", "Pretium", "Leave a Comment")
+NOT_COVERED = "The guidance I have doesn't cover that"
+
+
+def normalize(text: str) -> str:
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"'))
+
+
+def reply_text(replies: list[dict]) -> str:
+    return normalize("\n".join(r.get("text") or "" for r in replies))
+
+
+def passage_text(key: str) -> str:
+    passage = DOCUMENT.passage(key)
+    return normalize(f"{passage.title}: {passage.text}" if passage.title else passage.text)
+
+
+def new_sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        ("Is going for walks good when your lower back hurts?", "intro"),
+        ("how does walking actually help a bad back", "strengthening-muscles"),
+        ("does walking build up the muscles in my legs and hips", "strengthening-muscles"),
+        ("can walking keep my back flexible", "improving-flexibility"),
+        ("will walking get more blood flowing to my lower back", "increasing-blood-flow"),
+        ("do you get endorphins when you walk", "endorphin-release"),
+        ("i'm carrying extra weight round my middle, will walking help", "weight-management"),
+        ("should i walk upright or is slouching ok", "maintaining-proper-posture"),
+        ("how do the discs in my spine get nutrients", "disc-nutrition"),
+        ("my back flared up this morning, should i still go for my walk", "note-1"),
+        ("what kind of shoes are best for walking", "note-2"),
+        ("walking seems to make my back worse", "note-3"),
+        ("what exercises should i do as well as walking", "note-4"),
+        ("when should i see a physical therapist about my back", "note-5"),
+    ],
+)
+def test_a_question_gets_its_passage_and_the_disclaimer(stack, question, key):
+    replies = stack.ask(new_sender(), question)
+    text = reply_text(replies)
+    assert passage_text(key) in text
+    assert normalize(DISCLAIMER) in text
+    assert "Source: " in text
+    assert replies[-1].get("buttons"), "follow-up questions are offered"
+    for junk in FURNITURE:
+        assert junk not in text
+
+
+def test_tell_me_more_after_the_general_answer_lists_the_ways(stack):
+    sender = new_sender()
+    stack.ask(sender, "does walking help lower back pain?")
+    text = reply_text(stack.ask(sender, "why?"))
+    for key in ("strengthening-muscles", "disc-nutrition", "weight-management"):
+        assert passage_text(key) in text
+
+
+def test_a_button_payload_gets_the_same_answer_as_the_question(stack):
+    typed = reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
+    pressed = reply_text(stack.ask(new_sender(), "/ask_flare_up"))
+    assert typed == pressed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many steps a day should i do",
+        "how long should my walks be",
+        "is it better to walk on a treadmill or outdoors",
+        "can i take ibuprofen for my back",
+        "i'm pregnant, is walking ok for my back pain",
+        "should i go swimming instead of walking",
+    ],
+)
+def test_an_uncovered_question_gets_the_honest_answer(stack, question):
+    text = reply_text(stack.ask(new_sender(), question))
+    assert NOT_COVERED in text
+    assert "healthcare professional" in text
+    assert normalize(DISCLAIMER) not in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "x" * 20_000, "😀🙏👍", "<script>alert('x')</script>", "/restart", "/unknown_payload",
+     '/greet{"name": "x"}', "/", "wal\u200bking\u202e he\x00lps?"],
+    ids=["empty", "blank", "20000-chars", "emoji", "script", "restart", "unknown-slash", "slash-json",
+         "bare-slash", "control-chars"],
+)
+def test_bad_input_gets_a_normal_reply_and_the_conversation_goes_on(stack, message):
+    sender = new_sender()
+    replies = stack.ask(sender, message)
+    assert replies and all(r.get("text") for r in replies)
+    text = reply_text(replies)
+    assert "<script>" not in text
+    follow_up = reply_text(stack.ask(sender, "what shoes should i wear when walking"))
+    assert passage_text("note-2") in follow_up
+
+
+def test_a_very_long_message_is_answered_politely(stack):
+    replies = stack.ask(new_sender(), "does walking help? " * 2000)
+    assert reply_text(replies) == normalize(messages.MESSAGE_TOO_LONG)
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"sender": "x"}', b'{"message": 5, "sender": {}}'])
+def test_malformed_requests_are_refused_cleanly(stack, body):
+    response = requests.post(
+        f"{stack.url}/webhooks/rest/webhook", data=body,
+        headers={"Content-Type": "application/json"}, timeout=30,
+    )
+    assert response.status_code < 500 or response.status_code == 200
+
+
+def test_the_conversation_is_stored_in_sqlite(stack):
+    sender = new_sender()
+    stack.ask(sender, "does walking help lower back pain?")
+    stack.ask(sender, "thanks")
+    with sqlite3.connect(stack.tracker_db) as db:
+        types = [row[0] for row in db.execute(
+            "select type_name from events where sender_id = ? order by id", (sender,)
+        )]
+    assert types.count("user") == 2
+    assert types.count("bot") == 2
+
+
+def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
+    sender = new_sender()
+    stack.stop("actions")
+    try:
+        replies = stack.ask(sender, "should i walk during a flare up", timeout=30)
+        assert reply_text(replies) == normalize(messages.ACTION_UNAVAILABLE)
+        assert reply_text(stack.ask(sender, "hello"))  # responses from the domain still work
+    finally:
+        stack.start_actions()
+    text = reply_text(stack.ask(sender, "should i walk during a flare up"))
+    assert passage_text("note-1") in text

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+MODEL = ROOT / "models" / "walkwise.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    if not MODEL.exists():
+        pytest.fail("no trained model: run scripts/train first (scripts/test does)")
+    return MODEL

@@ -1,0 +1,28 @@
+from collections import Counter
+
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+from tests.conftest import ROOT
+
+
+def registered_actions() -> list[str]:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    return list(executor.actions)
+
+
+def test_every_domain_action_is_registered_once(domain):
+    registered = registered_actions()
+    assert sorted(registered) == sorted(domain["actions"])
+    assert not [name for name, count in Counter(domain["actions"]).items() if count > 1]
+
+
+def test_every_action_in_rules_and_stories_exists(domain):
+    known = set(domain["actions"]) | set(domain["responses"])
+    for name in ("rules.yml", "stories.yml"):
+        data = yaml.safe_load((ROOT / "data" / name).read_text())
+        for item in data.get("rules") or data.get("stories"):
+            for step in item["steps"]:
+                if "action" in step:
+                    assert step["action"] in known, (name, item.get("rule") or item.get("story"))
