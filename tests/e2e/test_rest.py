@@ -1,4 +1,5 @@
 """End to end over the REST channel: real Rasa server, real action server, real SQLite."""
+import json
 import re
 import sqlite3
 import uuid
@@ -118,13 +119,26 @@ def test_a_very_long_message_is_answered_politely(stack):
     assert reply_text(replies) == normalize(messages.MESSAGE_TOO_LONG)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"sender": "x"}', b'{"message": 5, "sender": {}}'])
-def test_malformed_requests_are_refused_cleanly(stack, body):
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[]", "JSON object"),
+        (b'"hello"', "JSON object"),
+        (b'{"sender": "x"}', "'message' must be a string"),
+        (b'{"message": 5, "sender": "x"}', "'message' must be a string"),
+        (b'{"message": "hi", "sender": {}}', "'sender'"),
+    ],
+)
+def test_malformed_requests_get_a_clear_400(stack, body, reason):
     response = requests.post(
         f"{stack.url}/webhooks/rest/webhook", data=body,
         headers={"Content-Type": "application/json"}, timeout=30,
     )
-    assert response.status_code < 500 or response.status_code == 200
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+    # the server is still answering
+    assert stack.ask(new_sender(), "hello")
 
 
 def test_the_conversation_is_stored_in_sqlite(stack):
@@ -146,6 +160,12 @@ def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
         replies = stack.ask(sender, "should i walk during a flare up", timeout=30)
         assert reply_text(replies) == normalize(messages.ACTION_UNAVAILABLE)
         assert reply_text(stack.ask(sender, "hello"))  # responses from the domain still work
+        with sqlite3.connect(stack.tracker_db) as db:
+            stored = [json.loads(row[0]) for row in db.execute(
+                "select data from events where sender_id = ? and type_name = 'bot'", (sender,)
+            )]
+        failure = stored[0]["metadata"]["walkwise"]
+        assert failure == {"action_failed": "action_answer_question", "reason": "RasaException"}
     finally:
         stack.start_actions()
     text = reply_text(stack.ask(sender, "should i walk during a flare up"))
