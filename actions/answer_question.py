@@ -14,11 +14,13 @@ from actions.names import (
     INTENT_HOW_WALKING_HELPS,
     INTENT_WALKING_HELPS,
     RESPONSE_NOT_COVERED,
+    SLOT_EMERGENCY_NUMBER,
     SLOT_LAST_TOPIC,
     TEXT_GUIDANCE_UNAVAILABLE,
     TEXT_NO_TOPIC_YET,
     TEXT_NOTHING_MORE,
 )
+from actions.red_flag_reminder import METADATA_KEY, REMINDER_MARK, pending_tier, reminder_text
 from actions.replies import Reply, compose_answer, follow_up_buttons
 from guidance.routes import Route, load_routes
 from guidance.store import GuidanceStore
@@ -117,7 +119,23 @@ class ActionAnswerQuestion(GuidanceAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        self.remind_of_red_flag(dispatcher, tracker)
         return self.send(dispatcher, intent)
+
+    def remind_of_red_flag(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Repeats, once and first, the urgent advice of an earlier red flag."""
+        tier = pending_tier(tracker.events)
+        if tier is None:
+            return
+        try:
+            text = reminder_text(self.answerer.store, tier, tracker.get_slot(SLOT_EMERGENCY_NUMBER))
+        except SQLAlchemyError:
+            text = None
+        mark = {METADATA_KEY: {REMINDER_MARK: tier}}
+        if text:
+            dispatcher.utter_message(text=text, **mark)
+        else:
+            dispatcher.utter_message(response=f"utter_red_flag_{tier}", **mark)
 
 
 class ActionTellMore(GuidanceAction):

@@ -1,6 +1,7 @@
 """Names shared by the domain and the actions, and the actions' own texts."""
 
 SLOT_LAST_TOPIC = "last_topic"
+SLOT_EMERGENCY_NUMBER = "emergency_number"
 
 INTENT_HOW_WALKING_HELPS = "ask_how_walking_helps"
 INTENT_WALKING_HELPS = "ask_walking_helps"

@@ -20,22 +20,24 @@ def render_passage(passage: Passage, number: int | None = None) -> str:
     return f"{number}. {body}" if number is not None else body
 
 
-def render_passages(passages: Sequence[Passage], outline: Sequence[Passage] = ()) -> str:
-    """Several passages: titled items as a numbered list, the rest as paragraphs.
+def render_passages(passages: Sequence[Passage], outline: Sequence[Passage] = (), document_title: str = "") -> str:
+    """Several passages: list items of one section as a numbered list, the rest
+    as paragraphs (a titled paragraph keeps its title).
 
     A lead-in that ends with ":" ("Here's how walking can help:") is followed by
     the titles of ``outline`` when the list itself is not part of the answer.
     """
     chunks: list[str] = []
-    numbered = [p for p in passages if p.title]
-    number = 0
+    listed = [p for p in passages if p.title and p.section != document_title]
+    number, section = 0, None
     for passage in passages:
-        if passage.title and len(numbered) > 1:
-            number += 1
+        if passage in listed and len(listed) > 1:
+            number = number + 1 if passage.section == section else 1
+            section = passage.section
             chunks.append(render_passage(passage, number))
             continue
         chunks.append(render_passage(passage))
-        if passage.text.rstrip().endswith(":") and not numbered and outline:
+        if passage.text.rstrip().endswith(":") and not listed and outline:
             chunks.append("\n".join(f"{i}. {p.title}" for i, p in enumerate(outline, 1)))
     return "\n\n".join(chunks)
 
@@ -74,7 +76,7 @@ def compose_answer(
     outline: Sequence[Passage] = (),
 ) -> Reply:
     """The answer: the passages, then the source's disclaimer, then the source line."""
-    parts = [render_passages(passages, outline)]
+    parts = [render_passages(passages, outline, document_title)]
     shown = {p.key for p in passages}
     parts += [d.text for d in disclaimers if d.key not in shown]
     parts.append(source_line(document_title, passages))

@@ -12,7 +12,8 @@ A guidance page is plain text in the shape of the source page:
 
 Each passage gets a stable key that routes (``guidance/routes.yml``) point at:
 the first paragraph is ``intro``, a closing paragraph after the last list is
-``conclusion``, a titled item is the slug of its title (``strengthening-muscles``)
+``conclusion``, a titled item or paragraph (``Title: text``) is the slug of its
+title (``strengthening-muscles``, ``emergency-advice``)
 and an untitled item is ``<list>-<n>``, where ``<list>`` is ``note`` for the
 source page's "it's important to note" list, or the slug of its lead-in.
 """
@@ -174,10 +175,13 @@ def parse(raw: bytes | str) -> ParsedDocument:
         next_kind = blocks[index + 1][0] if index + 1 < len(blocks) else ""
         if kind == "paragraph":
             is_lead_in = body.endswith(":") and next_kind in ("numbered", "bullet")
+            titled = _TITLED.match(body)
             if not passages:
                 add("intro", body, section=title)
             elif is_lead_in:
                 pass
+            elif titled:
+                add(slugify(titled.group(1)), titled.group(2).strip(), section=title, title=titled.group(1).strip())
             else:
                 paragraphs_after_lists.append(len(passages))
                 add(f"paragraph-{len(passages) + 1}", body, section=title)

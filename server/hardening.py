@@ -10,7 +10,10 @@ Installed once, before Rasa starts, by ``python -m server``:
   sends the user a short apology, and the transcript records the failure in
   that bot message's metadata (stock Rasa sends nothing, pitfalls #3 and #4);
 * a turn never ends in silence: if nothing was said (``/restart``, an unknown
-  ``/payload``), the bot says so.
+  ``/payload``), the bot says so;
+* a red flag found by the NLU check keeps its intent even when the message
+  was a ``/payload`` (Rasa's regex handler would otherwise replace it), and a
+  red flag in a message that was cut still gets its advice.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from server import messages
+from understanding.red_flag_check import red_flag_intent
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 
 logger = logging.getLogger(__name__)
@@ -77,6 +81,7 @@ def install() -> None:
     timeout = action_timeout()
 
     original_handle_message = MessageProcessor.handle_message
+    original_parse_message = MessageProcessor.parse_message
     original_prediction_loop = MessageProcessor._run_prediction_loop
     original_remote_run = RemoteAction.run
 
@@ -97,10 +102,18 @@ def install() -> None:
             }
         return await original_handle_message(self, message)
 
+    async def parse_message(self: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any) -> Any:
+        parse_data = await original_parse_message(self, message, *args, **kwargs)
+        intent = red_flag_intent(parse_data)
+        if intent and (parse_data.get("intent") or {}).get("name") != intent:
+            parse_data["intent"] = {"name": intent, "confidence": 1.0}
+        return parse_data
+
     async def run_prediction_loop(
         self: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
     ) -> None:
-        if _was_truncated(tracker):
+        flagged = tracker.latest_message is not None and red_flag_intent(tracker.latest_message.parse_data)
+        if _was_truncated(tracker) and not flagged:
             logger.info("message from %s cut at %d characters", tracker.sender_id, MAX_MESSAGE_CHARS)
             await _say(tracker, output_channel, _bot_says(messages.MESSAGE_TOO_LONG, reason="too_long"))
             return
@@ -139,5 +152,6 @@ def install() -> None:
             return [_bot_says(messages.ACTION_UNAVAILABLE, action_failed=self.name(), reason=reason)]
 
     MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+    MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
     MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[method-assign]
     RemoteAction.run = remote_run  # type: ignore[method-assign]

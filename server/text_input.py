@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_MESSAGE_CHARS = 2_000
+MAX_MESSAGE_CHARS = 4_000
 
 # Control characters (except tab and newline), bidirectional overrides and
 # isolates, zero-width characters and the byte-order mark.
