@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, List
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -29,7 +31,8 @@ from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from server import messages
-from understanding.red_flag_check import red_flag_intent
+from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
+from understanding.red_flags import RedFlagDetector
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,38 @@ ACTION_TIMEOUT_ENV = "WALKWISE_ACTION_TIMEOUT"
 DEFAULT_ACTION_TIMEOUT = 10.0
 
 _installed = False
+SPACY_PIPELINE = Path(__file__).resolve().parent.parent / "build" / "spacy-en-walkwise"
+
+
+@lru_cache(maxsize=1)
+def _payload_checker() -> Tuple[Any, RedFlagDetector]:
+    import spacy
+
+    nlp = spacy.load(SPACY_PIPELINE)
+    return nlp, RedFlagDetector(nlp.vocab)
+
+
+def check_payload(parse_data: Dict[str, Any]) -> None:
+    """Runs the red-flag check on a ``/intent{...}`` payload, whose parse result
+    Rasa's regex handler rebuilt without the NLU check's findings."""
+    text = parse_data.get("text") or ""
+    if not text.startswith("/") or parse_data.get("red_flag"):
+        return
+    nlp, detector = _payload_checker()
+    finding = detector.check(nlp(text))
+    if finding.tier:
+        parse_data.update(
+            red_flag_updates(
+                text=text,
+                tier=finding.tier,
+                flag=finding.flag,
+                phrase=finding.phrase,
+                detected_by="pattern",
+                entities=parse_data.get("entities") or [],
+                ranking=parse_data.get("intent_ranking") or [],
+                emergency_number=configured_emergency_number(),
+            )
+        )
 
 
 def action_timeout() -> float:
@@ -104,6 +139,7 @@ def install() -> None:
 
     async def parse_message(self: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any) -> Any:
         parse_data = await original_parse_message(self, message, *args, **kwargs)
+        check_payload(parse_data)
         intent = red_flag_intent(parse_data)
         if intent and (parse_data.get("intent") or {}).get("name") != intent:
             parse_data["intent"] = {"name": intent, "confidence": 1.0}

@@ -40,10 +40,45 @@ EMERGENCY_NUMBER_ENV = "WALKWISE_EMERGENCY_NUMBER"
 MAX_PHRASE_CHARS = 200
 
 
+def red_flag_updates(
+    *,
+    text: Text,
+    tier: Text,
+    flag: Optional[Text],
+    phrase: Optional[Text],
+    detected_by: Text,
+    entities: List[Dict[Text, Any]],
+    ranking: List[Dict[Text, Any]],
+    emergency_number: Optional[Text],
+) -> Dict[Text, Any]:
+    """The parse-data keys a red flag sets: intent, ranking, ``red_flag`` and the
+    entities that fill the ``red_flag_tier`` and ``emergency_number`` slots."""
+    intent = INTENT_FOR_TIER[tier]
+    kept = [e for e in entities if e.get("entity") not in ("red_flag_tier", "emergency_number")]
+    found = {"red_flag_tier": tier}
+    if emergency_number:
+        found["emergency_number"] = emergency_number
+    kept += [
+        {"entity": name, "value": value, "start": 0, "end": len(text),
+         "confidence_entity": 1.0, "extractor": RedFlagCheck.__name__}
+        for name, value in found.items()
+    ]
+    return {
+        INTENT: {"name": intent, "confidence": 1.0},
+        INTENT_RANKING_KEY: [{"name": intent, "confidence": 1.0}, *[e for e in ranking if e.get("name") != intent]],
+        RED_FLAG_KEY: {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": detected_by},
+        ENTITIES: kept,
+    }
+
+
 def red_flag_intent(parse_data: Dict[Text, Any]) -> Optional[Text]:
     """The red-flag intent a parse result must have, if it holds a red flag."""
     found = parse_data.get(RED_FLAG_KEY) or {}
     return INTENT_FOR_TIER.get(found.get("tier"))
+
+
+def configured_emergency_number() -> Optional[Text]:
+    return os.environ.get(EMERGENCY_NUMBER_ENV, "").strip() or None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -60,7 +95,7 @@ class RedFlagCheck(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "RedFlagCheck":
-        return cls(config, emergency_number=os.environ.get(EMERGENCY_NUMBER_ENV, "").strip() or None)
+        return cls(config, emergency_number=configured_emergency_number())
 
     def __init__(self, config: Dict[Text, Any], emergency_number: Optional[Text] = None) -> None:
         self.intent_threshold = float(config.get("intent_threshold", 0.6))
@@ -103,23 +138,18 @@ class RedFlagCheck(GraphComponent):
         return None
 
     def _mark(self, message: Message, tier: Text, flag: Optional[Text], phrase: Optional[Text], how: Text) -> None:
-        self._set_intent(message, INTENT_FOR_TIER[tier])
-        message.set(
-            RED_FLAG_KEY,
-            {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": how},
-            add_to_output=True,
+        updates = red_flag_updates(
+            text=message.get(TEXT) or "",
+            tier=tier,
+            flag=flag,
+            phrase=phrase,
+            detected_by=how,
+            entities=message.get(ENTITIES, []),
+            ranking=message.get(INTENT_RANKING_KEY) or [],
+            emergency_number=self.emergency_number,
         )
-        text = message.get(TEXT) or ""
-        entities = [e for e in message.get(ENTITIES, []) if e.get("entity") not in ("red_flag_tier", "emergency_number")]
-        found = {"red_flag_tier": tier}
-        if self.emergency_number:
-            found["emergency_number"] = self.emergency_number
-        for name, value in found.items():
-            entities.append(
-                {"entity": name, "value": value, "start": 0, "end": len(text),
-                 "confidence_entity": 1.0, "extractor": type(self).__name__}
-            )
-        message.set(ENTITIES, entities, add_to_output=True)
+        for key, value in updates.items():
+            message.set(key, value, add_to_output=True)
 
     @staticmethod
     def _set_intent(message: Message, name: Text) -> None:

@@ -2,7 +2,7 @@
 over lemmas and lower-cased words, plus negation and scope rules.
 
 A flag is either one phrase ("wet myself", "foot drop") or two terms in the
-same clause (a numbness word near a saddle-area word). A term preceded in its
+same sentence (a numbness word near a saddle-area word). A term preceded in its
 clause by a negation ("no", "not", "never", "without", "n't") is negated.
 
 Safety choices, where a phrase is ambiguous:
@@ -49,7 +49,8 @@ UNCERTAIN_AFTER = {"sure", "know", "think", "idea", "certain", "tell", "remember
 # Words after a negation that make the negation part of the symptom
 # ("no feeling", "not able to pee", "no control").
 SYMPTOM_AFTER = {"able", "feeling", "sensation", "control", "urge", "strength"}
-CLAUSE_BREAKS = {".", "!", "?", ";", "but", "however", "although", "though", "except", "\n"}
+SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
+CLAUSE_BREAKS = SENTENCE_BREAKS | {"but", "however", "although", "though", "except"}
 NEGATION_WINDOW = 6
 PAIR_WINDOW = 10
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "we", "our", "us"}
@@ -104,6 +105,8 @@ PHRASES: dict[str, list[list[dict]]] = {
         [_lemmas("leak", "leaking"), _lemmas("urine", "pee", "wee", "poo")],
         [_lemmas("accident"), _lower("in"), MY, _lemmas("pant", "pants", "trousers", "bed", "underwear")],
         [_lower("have", "had", "having"), _lower("n't", "not"), _lemmas("pee", "wee", "urinate")],
+        [_lower("n't", "not", "never"), _lower("been")  | OPT, _lower("able"), _lower("to"), _lemmas("pee", "wee", "urinate", "poo", "empty")],
+        [_lower("unable"), _lower("to"), _lemmas("pee", "wee", "urinate", "poo", "empty")],
         [_lower("havent", "haven't", "hasnt"), _lemmas("pee", "wee", "urinate")],
         [_lemmas("pee", "wee", "urine"), _lower("wo", "will"), _lower("n't", "not"), _lower("come", "start", "flow")],
         [_lemmas("feel"), _lower("when"), _lower("i"), _lower("need"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
@@ -181,7 +184,8 @@ PHRASES: dict[str, list[list[dict]]] = {
     ],
 }
 
-# Pair rules: a term from the first set and one from the second in one clause.
+# Pair rules: a term from the first set and one from the second in one sentence,
+# at most PAIR_WINDOW tokens apart.
 PAIRS: dict[str, list[tuple[list[list[dict]], list[list[dict]]]]] = {}
 _NUMB = [[_lemmas(*NUMB_WORDS)], [*CANT, _lemmas("feel")], [*CANT_ALT, _lemmas("feel")],
          [_lower("no"), _lower("longer"), _lemmas("feel")], [_lower("lost"), _lower("all")  | OPT, _lemmas("feeling", "sensation")],
@@ -282,7 +286,8 @@ class RedFlagDetector:
                 self.pair_labels.setdefault(flag, []).append((left_label, right_label))
 
     def check(self, doc: Doc) -> Finding:
-        clauses = _clause_ids(doc)
+        clauses = _clause_ids(doc, CLAUSE_BREAKS)
+        sentences = _clause_ids(doc, SENTENCE_BREAKS)
         excluded = {i for _, s, e in self.exclusions(doc) for i in range(s, e)}
         mentions: list[Mention] = []
 
@@ -300,8 +305,12 @@ class RedFlagDetector:
         for flag, pairs in self.pair_labels.items():
             for left_label, right_label in pairs:
                 for ls, le in terms.get(left_label, []):
+                    if _negated(doc, ls, clauses):
+                        # "no numbness", "not any leg weakness": a denied symptom,
+                        # recorded so a classifier guess cannot overrule it.
+                        mentions.append(Mention(flag, ls, le, doc[ls:le].text, True))
                     for rs, re_ in terms.get(right_label, []):
-                        if clauses[ls] != clauses[rs] or abs(ls - rs) > PAIR_WINDOW or (ls, le) == (rs, re_):
+                        if sentences[ls] != sentences[rs] or abs(ls - rs) > PAIR_WINDOW or (ls, le) == (rs, re_):
                             continue
                         first = min(ls, rs)
                         span = doc[first : max(le, re_)]
@@ -320,10 +329,10 @@ def _clean(pattern: Iterable[dict]) -> list[dict]:
     return [dict(token) for token in pattern]
 
 
-def _clause_ids(doc: Doc) -> list[int]:
+def _clause_ids(doc: Doc, breaks: set[str]) -> list[int]:
     ids, current = [], 0
     for token in doc:
-        if token.lower_ in CLAUSE_BREAKS or "\n" in token.text:
+        if token.lower_ in breaks or "\n" in token.text:
             current += 1
         ids.append(current)
     return ids

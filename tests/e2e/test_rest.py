@@ -1,39 +1,12 @@
 """End to end over the REST channel: real Rasa server, real action server, real SQLite."""
 import json
-import re
 import sqlite3
-import uuid
 
 import pytest
 import requests
 
-from guidance.parser import parse
 from server import messages
-from tests.conftest import WALKING_DOC
-
-DOCUMENT = parse(WALKING_DOC.read_bytes())
-DISCLAIMER = DOCUMENT.passage("note-5").text
-FURNITURE = ("About Me", "Pretium", "Leave a Comment")
-NOT_COVERED = "The guidance I have doesn't cover that"
-
-
-def normalize(text: str) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-    return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"'))
-
-
-def reply_text(replies: list[dict]) -> str:
-    return normalize("\n".join(r.get("text") or "" for r in replies))
-
-
-def passage_text(key: str) -> str:
-    passage = DOCUMENT.passage(key)
-    return normalize(f"{passage.title}: {passage.text}" if passage.title else passage.text)
-
-
-def new_sender() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}"
-
+from tests.e2e.helpers import DISCLAIMER, FURNITURE, NOT_COVERED, new_sender, normalize, passage_text, reply_text
 
 @pytest.mark.parametrize(
     "question, key",

@@ -1,0 +1,103 @@
+import pytest
+import spacy
+import yaml
+
+from tests.conftest import ROOT
+from understanding.red_flags import EMERGENCY, FLAG_TIERS, URGENT, RedFlagDetector
+
+SPACY_MODEL = ROOT / "build" / "spacy-en-walkwise"
+POSITIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "positives.yml").read_text())
+NEGATIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "negatives.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.load(SPACY_MODEL)
+
+
+@pytest.fixture(scope="module")
+def check(nlp):
+    detector = RedFlagDetector(nlp.vocab)
+    return lambda text: detector.check(nlp(text))
+
+
+def test_the_sets_are_big_enough():
+    assert sum(len(v) for v in POSITIVES.values()) >= 60
+    assert len(NEGATIVES) >= 60
+
+
+@pytest.mark.parametrize("text", POSITIVES["emergency"])
+def test_emergency_messages_get_the_emergency_tier(check, text):
+    assert check(text).tier == EMERGENCY
+
+
+@pytest.mark.parametrize("text", POSITIVES["urgent"])
+def test_urgent_messages_get_the_urgent_tier(check, text):
+    assert check(text).tier == URGENT
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_ordinary_messages_are_not_flagged(check, text):
+    assert check(text).tier is None
+
+
+@pytest.mark.parametrize(
+    "text, flag, phrase",
+    [
+        ("I wet myself", "bladder-or-bowel-problems", "wet myself"),
+        ("can't feel my bum", "saddle-numbness", "can't feel my bum"),
+        ("my foot drags", "weakness-or-numbness-in-the-legs", "foot drags"),
+        ("night sweats every night", "night-sweats", "night sweats"),
+    ],
+)
+def test_the_flag_and_phrase_are_reported(check, text, flag, phrase):
+    finding = check(text)
+    assert (finding.flag, finding.phrase) == (flag, phrase)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't have a fever", "no numbness down there", "I've never had cancer", "I do not have any leg weakness"],
+)
+def test_negations_are_recorded_as_negated(check, text):
+    finding = check(text)
+    assert finding.tier is None and finding.negated_only
+
+
+@pytest.mark.parametrize(
+    "text, tier",
+    [
+        ("I'm not sure if it's numbness but my groin feels odd", EMERGENCY),
+        ("I don't think I have a fever but I feel hot and shivery", URGENT),
+        ("no idea why but I keep losing weight", URGENT),
+        ("I can no longer feel my legs", EMERGENCY),
+        ("I don't have a fever but I wet myself", EMERGENCY),
+        ("I haven't been able to pee since this morning", EMERGENCY),
+    ],
+)
+def test_uncertainty_and_later_clauses_err_on_the_side_of_safety(check, text, tier):
+    assert check(text).tier == tier
+
+
+def test_emergency_wins_over_urgent(check):
+    finding = check("I have a fever and I wet myself")
+    assert finding.tier == EMERGENCY and finding.flag == "bladder-or-bowel-problems"
+
+
+def test_a_general_question_about_red_flags_is_not_an_alarm(check):
+    finding = check("what are red flags? is losing bladder control one?")
+    assert finding.tier is None and finding.general_question
+
+
+def test_a_first_person_question_about_a_red_flag_is_an_alarm(check):
+    assert check("I've lost bladder control, is that a red flag?").tier == EMERGENCY
+
+
+def test_every_flag_is_an_entry_of_the_red_flag_document():
+    from guidance.parser import parse
+
+    document = parse((ROOT / "guidance" / "documents" / "red-flags-lower-back-pain.txt").read_bytes())
+    keys = {p.key for p in document.passages}
+    assert set(FLAG_TIERS) <= keys
+    emergency = {p.key for p in document.passages if p.section == "The emergency red flags are"}
+    assert {f for f, t in FLAG_TIERS.items() if t == EMERGENCY} == emergency
