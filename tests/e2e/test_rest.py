@@ -1,11 +1,14 @@
 """End to end over the REST channel: real Rasa server, real action server, real SQLite."""
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import requests
 
 from server import messages
+from tests.conftest import ROOT, WALKING_DOC
 from tests.e2e.helpers import DISCLAIMER, FURNITURE, NOT_COVERED, new_sender, normalize, passage_text, reply_text
 
 @pytest.mark.parametrize(
@@ -143,3 +146,26 @@ def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
         stack.start_actions()
     text = reply_text(stack.ask(sender, "should i walk during a flare up"))
     assert passage_text("note-1") in text
+
+
+def ingest(stack, path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "guidance.ingest", str(path), "--slug", "walking-lower-back-pain"],
+        cwd=ROOT, env=stack._env(), capture_output=True, text=True,
+    )
+
+
+def test_editing_the_guidance_changes_the_live_answer_without_retraining(stack, tmp_path):
+    edited = tmp_path / "walking-lower-back-pain.txt"
+    edited.write_bytes(WALKING_DOC.read_bytes().replace(b"rest for a day or two", b"rest for one day"))
+    try:
+        assert ingest(stack, edited).returncode == 0
+        assert "rest for one day before starting" in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
+        broken = tmp_path / "broken.txt"
+        broken.write_bytes(b"\xff\xfe not text")
+        result = ingest(stack, broken)
+        assert result.returncode == 1 and "keeps serving" in result.stderr
+        assert "rest for one day before starting" in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
+    finally:
+        assert ingest(stack, WALKING_DOC).returncode == 0
+    assert passage_text("note-1") in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))

@@ -1,0 +1,71 @@
+import pytest
+import spacy
+import yaml
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from tests.conftest import ROOT
+from understanding.uncovered_topics import UncoveredTopicCheck
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.load(ROOT / "build" / "spacy-en-walkwise")
+
+
+@pytest.fixture(scope="module")
+def check():
+    return UncoveredTopicCheck()
+
+
+def run(check, nlp, text, intent):
+    msg = Message({TEXT: text})
+    msg.set(SPACY_DOCS[TEXT], nlp(text))
+    msg.set("intent", {"name": intent, "confidence": 0.8})
+    msg.set("intent_ranking", [{"name": intent, "confidence": 0.8}])
+    check.process([msg])
+    return msg
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("how quickly should i walk", "speed"),
+        ("how many steps a day", "steps"),
+        ("how long should my walks be", "duration"),
+        ("is the treadmill as good as walking outside", "treadmill or outdoors"),
+        ("can I take ibuprofen before a walk", "painkillers"),
+        ("i'm pregnant, does walking help my back", "pregnancy"),
+        ("is jogging ok with back pain", "other activities"),
+        ("would swimming be better than walking", "other activities"),
+    ],
+)
+def test_an_uncovered_topic_turns_a_guidance_intent_into_not_covered(check, nlp, text, topic):
+    msg = run(check, nlp, text, "ask_how_walking_helps")
+    assert msg.get("intent")["name"] == "ask_not_covered"
+    assert msg.get("uncovered_topic")["topic"] == topic
+    assert msg.get("uncovered_topic")["instead_of"] == "ask_how_walking_helps"
+
+
+def test_no_training_example_of_a_guidance_intent_is_turned_away(check, nlp):
+    routed = set(yaml.safe_load((ROOT / "guidance" / "routes.yml").read_text())["walking-lower-back-pain"])
+    for block in yaml.safe_load((ROOT / "data" / "nlu.yml").read_text())["nlu"]:
+        if block["intent"] not in routed:
+            continue
+        for line in block["examples"].splitlines():
+            text = line.strip()[2:]
+            assert check.topic(nlp(text)) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how long should I rest before walking after a flare up", "can walking act as a natural painkiller",
+     "does walking speed up healing"],
+)
+def test_covered_questions_that_share_a_keyword_keep_their_intent(check, nlp, text):
+    assert run(check, nlp, text, "ask_flare_up").get("intent")["name"] == "ask_flare_up"
+
+
+def test_other_intents_are_left_alone(check, nlp):
+    assert run(check, nlp, "I'm pregnant and I wet myself", "red_flag_emergency").get("intent")["name"] == "red_flag_emergency"

@@ -1,0 +1,144 @@
+"""Questions on topics the guidance does not cover, recognised by keyword.
+
+The walking guidance says nothing about how many steps, how long, how far or
+how fast to walk, treadmills, painkillers, pregnancy, or swimming, running,
+cycling, yoga or pilates instead. A classifier can still pick a guidance
+intent for such a question because it shares words with one ("how quickly
+should I walk" looks like "how does walking help"). This component runs after
+the classifiers and turns a guidance-intent prediction into
+``ask_not_covered`` when the message names one of those topics, so the user
+gets the honest answer instead of a passage that does not answer them.
+The red-flag check runs after it and still wins.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from understanding.patterns import ANY, copy_patterns, lemmas, lower, optional
+
+INTENT_NOT_COVERED = "ask_not_covered"
+UNCOVERED_KEY = "uncovered_topic"
+
+TOPICS: Dict[str, List[List[dict]]] = {
+    "steps": [
+        [lower("how"), lower("many"), lemmas("step")],
+        [{"LIKE_NUM": True}, optional(lower(",")), optional({"LIKE_NUM": True}), lemmas("step")],
+        [lemmas("step"), lower("a", "per", "each", "every"), lower("day")],
+        [lemmas("step"), lemmas("count", "goal", "target")],
+    ],
+    "duration": [
+        [lower("how"), lower("long"), ANY, ANY, lemmas("walk", "walking", "go")],
+        [lower("how"), lower("long"), lower("should", "do", "can", "must"), ANY, lemmas("walk")],
+        [lower("how"), lower("many", "much"), lemmas("minute", "hour", "time")],
+        [lemmas("minute", "hour", "min", "mins"), lower("a", "per", "each", "every"), lower("day", "week")],
+        [lower("how"), lower("often")],
+        [lower("how"), lower("much"), lemmas("walk", "walking")],
+    ],
+    "distance": [
+        [lower("how"), lower("far")],
+        [lemmas("mile", "km", "kilometre", "kilometer", "kms")],
+    ],
+    "speed": [
+        [lower("how"), lower("fast", "quickly", "quick", "slowly", "slow", "briskly")],
+        [lower("what"), lemmas("speed", "pace")],
+        [lemmas("pace", "brisk", "briskly", "mph")],
+        [lemmas("walk", "walking"), lemmas("speed")],
+        [lower("speed"), lower("should", "do", "is", "for")],
+        [lemmas("fast", "slow"), lemmas("walk", "walking")],
+    ],
+    "treadmill or outdoors": [
+        [lemmas("treadmill", "treadmills", "incline", "uphill", "downhill", "hill", "hills", "hiking", "hike")],
+        [lower("outdoors", "outside"), lower("or", "vs", "versus")],
+        [lower("or", "vs", "versus"), lower("outdoors", "outside")],
+    ],
+    "painkillers": [
+        [lemmas("painkiller", "painkillers", "ibuprofen", "paracetamol", "acetaminophen", "naproxen", "codeine",
+                "aspirin", "nsaid", "nsaids", "tramadol", "diclofenac", "tylenol", "advil", "nurofen",
+                "medication", "medicine", "meds", "pill", "tablet", "opioid", "gabapentin", "pregabalin")],
+    ],
+    "pregnancy": [
+        [lemmas("pregnant", "pregnancy", "trimester", "antenatal", "postnatal", "postpartum")],
+        [lower("expecting"), lower("a")],
+    ],
+    "other activities": [
+        [lemmas("swim", "swimming", "pool", "aqua", "jog", "jogging", "cycling", "cycle", "yoga", "pilates",
+                "hydrotherapy", "aerobics", "tai", "zumba")],
+        [lower("running", "jogging", "swimming", "cycling", "swim", "jog", "run", "runs")],
+    ],
+    "other treatments": [
+        [lemmas("massage", "acupuncture", "surgery", "operation", "injection", "brace", "mattress")],
+        [lower("heat", "ice", "hot", "cold"), lower("or"), lower("ice", "heat", "cold", "hot")],
+    ],
+}
+
+# Answers to these questions are in the guidance even though they share a keyword.
+COVERED_CONTEXT = [
+    [lemmas("rest")],  # "how long should I rest" -> the flare-up passage
+    [lemmas("lose"), ANY, lemmas("weight")],
+    [lower("speed"), lower("up")],  # "does walking speed up healing" -> blood flow
+    [lower("natural", "naturally", "own")],  # "a natural painkiller" -> endorphins
+    [lower("without"), ANY, lemmas("medication", "pill", "pills", "painkiller", "tablet", "drug", "meds")],
+]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class UncoveredTopicCheck(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UncoveredTopicCheck":
+        return cls()
+
+    def __init__(self) -> None:
+        self._matchers: Optional[tuple[Matcher, Matcher]] = None
+        self._vocab: Any = None
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.check(message)
+        return messages
+
+    def topic(self, doc: Doc) -> Optional[tuple[str, str]]:
+        if self._matchers is None or self._vocab is not doc.vocab:
+            topics, covered = Matcher(doc.vocab), Matcher(doc.vocab)
+            for name, patterns in TOPICS.items():
+                topics.add(name, copy_patterns(patterns))
+            covered.add("covered", copy_patterns(COVERED_CONTEXT))
+            self._matchers, self._vocab = (topics, covered), doc.vocab
+        topics, covered = self._matchers
+        if covered(doc):
+            return None
+        for match_id, start, end in topics(doc):
+            return doc.vocab.strings[match_id], doc[start:end].text
+        return None
+
+    def check(self, message: Message) -> None:
+        predicted = (message.get(INTENT) or {}).get("name") or ""
+        if not (predicted.startswith("ask_") or predicted == "tell_me_more") or predicted == INTENT_NOT_COVERED:
+            return
+        doc = message.get(SPACY_DOCS[TEXT])
+        found = self.topic(doc) if doc is not None else None
+        if found is None:
+            return
+        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != INTENT_NOT_COVERED]
+        message.set(INTENT, {"name": INTENT_NOT_COVERED, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": INTENT_NOT_COVERED, "confidence": 1.0}, *ranking], add_to_output=True)
+        message.set(UNCOVERED_KEY, {"topic": found[0], "phrase": found[1], "instead_of": predicted}, add_to_output=True)
