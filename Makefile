@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate
+.PHONY: help install run test train chat ingest coverage evaluate redflags first-answer
 help:  ## List the verbs
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -17,3 +17,7 @@ coverage:  ## Show which intents reach each guidance passage
 	.venv/bin/python -m guidance.coverage
 evaluate:  ## Held-out NLU macro-F1
 	PYTHONPATH=. .venv/bin/python -m benchmarks.nlu_heldout
+redflags:  ## Red-flag recall and false-alarm rates
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flags
+first-answer:  ## Fresh clone: time to the first answer, server memory
+	PYTHONPATH=. .venv/bin/python -m benchmarks.first_answer
