@@ -1,0 +1,151 @@
+"""The socket.io channel the website widget talks to.
+
+Compared with Rasa's own ``SocketIOInput``:
+
+* replies always reach the page: the session room is joined with ``await``
+  (stock Rasa 3.6.21 forgets it, so with python-socketio >= 5.10 no reply is
+  ever delivered; we also pin 5.9.0);
+* only pages on the allowed origins can connect
+  (``WALKWISE_WIDGET_ORIGINS``, comma-separated; by default the demo page at
+  http://localhost:8080);
+* session ids are issued and signed by the server; a page that sends an id it
+  did not get from us (guessed, or copied from another site) gets a new one,
+  and messages go to the session the connection was given, never to an id the
+  client names.
+
+The signing key is ``WALKWISE_SESSION_SECRET``, or a random key kept in
+``var/session-secret`` so that sessions survive a restart.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from channels.common import env
+
+logger = logging.getLogger(__name__)
+
+ORIGINS, SESSION_SECRET = "WALKWISE_WIDGET_ORIGINS", "WALKWISE_SESSION_SECRET"
+DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
+SECRET_FILE = Path(__file__).resolve().parent.parent / "var" / "session-secret"
+
+
+def session_key() -> bytes:
+    configured = env(SESSION_SECRET)
+    if configured:
+        return configured.encode()
+    if not SECRET_FILE.exists():
+        SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SECRET_FILE.write_text(secrets.token_hex(32))
+        SECRET_FILE.chmod(0o600)
+    return SECRET_FILE.read_text().strip().encode()
+
+
+class SessionIds:
+    """Issues session ids of the form ``<random>.<signature>`` and checks them."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def _sign(self, token: str) -> str:
+        return hmac.new(self.key, token.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        token = uuid.uuid4().hex
+        return f"{token}.{self._sign(token)}"
+
+    def is_valid(self, session_id: Any) -> bool:
+        if not isinstance(session_id, str) or session_id.count(".") != 1:
+            return False
+        token, signature = session_id.split(".")
+        return len(token) == 32 and hmac.compare_digest(signature, self._sign(token))
+
+
+class SocketIOInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        origins = [o.strip().rstrip("/") for o in (env(ORIGINS, DEFAULT_ORIGINS) or "").split(",") if o.strip()]
+        return cls(
+            origins=origins,
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, origins: list[str], user_message_evt: str = "user_uttered",
+                 bot_message_evt: str = "bot_uttered", socketio_path: str = "/socket.io",
+                 sessions: Optional[SessionIds] = None) -> None:
+        self.origins = origins
+        self.user_message_evt = user_message_evt
+        self.bot_message_evt = bot_message_evt
+        self.socketio_path = socketio_path
+        self.session_ids = sessions
+        self.sio: Optional[AsyncServer] = None
+        self.connections: Dict[str, str] = {}
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sessions = self.session_ids = self.session_ids or SessionIds(session_key())
+        sio = self.sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
+        blueprint = SocketBlueprint(sio, self.socketio_path, "walkwise_socketio_webhook", __name__)
+        logger.info("socket.io channel: pages on %s may connect", ", ".join(self.origins))
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+            if origin and origin not in self.origins:
+                logger.warning("socket.io: connection from %s refused", origin)
+                return False
+            return True
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str) -> None:
+            self.connections.pop(sid, None)
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any = None) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = asked if sessions.is_valid(asked) else sessions.issue()
+            if asked and asked != session_id:
+                logger.info("socket.io: unknown session id replaced with a new session")
+            self.connections[sid] = session_id
+            await sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            session_id = self.connections.get(sid)
+            if session_id is None:
+                await sio.emit("session_error", {"error": "send session_request first"}, room=sid)
+                return
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                await sio.emit("session_error", {"error": "'message' must be a string"}, room=sid)
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name()))
+
+        return blueprint

@@ -1,0 +1,135 @@
+"""Telegram: real-shaped updates posted to the running server's webhook; the
+answers go to a local stand-in for the Bot API."""
+import itertools
+import json
+
+import pytest
+import requests
+
+from tests.e2e.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN
+from tests.e2e.helpers import DISCLAIMER, passage_text
+from channels.telegram import NO_TEXT_REPLY
+
+_ids = itertools.count(700_000_000)
+_chats = itertools.count(9_100_000)
+
+
+def update_with(**content) -> dict:
+    return {"update_id": next(_ids), **content}
+
+
+def message(chat_id: int, text: str | None = None, **extra) -> dict:
+    body = {"message_id": next(_ids), "date": 1_700_000_000,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Pat"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Pat"}, **extra}
+    if text is not None:
+        body["text"] = text
+    return body
+
+
+def post(stack, update, secret=TELEGRAM_SECRET, raw: bytes | None = None):
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    return requests.post(f"{stack.url}/webhooks/telegram/webhook", data=raw or json.dumps(update),
+                         headers=headers, timeout=60)
+
+
+def sent_to(fake_api, chat_id, count=1, timeout=30):
+    return fake_api.wait_for("/sendMessage", count, lambda b: str(b.get("chat_id")) == str(chat_id), timeout)
+
+
+# The webhook answers after the update is processed, so what was not sent by
+# then will not be sent: absence is checked after a short settle time.
+SETTLE = 1.0
+
+
+def plain(html_text: str) -> str:
+    import html
+    import re
+    return html.unescape(re.sub(r"</?b>", "", html_text)).replace("’", "'")
+
+
+def test_a_message_is_answered_with_the_passage_and_disclaimer(stack, fake_api):
+    chat = next(_chats)
+    assert post(stack, update_with(message=message(chat, "should i walk during a flare up"))).status_code == 200
+    [sent] = sent_to(fake_api, chat)
+    assert sent["parse_mode"] == "HTML"
+    text = " ".join(plain(sent["text"]).split())
+    assert passage_text("note-1") in text and DISCLAIMER.replace("’", "'") in text
+    assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"].startswith("/ask_")
+    assert f"/bot{TELEGRAM_TOKEN}/sendMessage" in [p for p, _ in fake_api.calls][-1]
+
+
+def test_bold_titles_use_telegram_html(stack, fake_api):
+    chat = next(_chats)
+    post(stack, update_with(message=message(chat, "does walking strengthen my muscles")))
+    [sent] = sent_to(fake_api, chat)
+    assert "<b>Strengthening Muscles</b>:" in sent["text"]
+
+
+def test_a_button_press_is_acknowledged_and_answered(stack, fake_api):
+    chat = next(_chats)
+    callback = {"id": "cb-4242", "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
+                "message": message(chat, "earlier answer"), "chat_instance": "1", "data": "/ask_shoes_and_bags"}
+    assert post(stack, update_with(callback_query=callback)).status_code == 200
+    assert fake_api.wait_for("/answerCallbackQuery", 1, lambda b: b.get("callback_query_id") == "cb-4242")
+    [sent] = sent_to(fake_api, chat)
+    assert passage_text("note-2") in " ".join(plain(sent["text"]).split())
+
+
+def test_an_edited_message_is_not_answered_again(stack, fake_api):
+    chat = next(_chats)
+    post(stack, update_with(message=message(chat, "hello")))
+    sent_to(fake_api, chat)
+    assert post(stack, update_with(edited_message=message(chat, "hello again", edit_date=1_700_000_100))).status_code == 200
+    assert len(sent_to(fake_api, chat, count=2, timeout=SETTLE)) == 1
+
+
+def test_a_photo_without_text_gets_a_clear_answer(stack, fake_api):
+    chat = next(_chats)
+    photo = message(chat, photo=[{"file_id": "x", "file_unique_id": "y", "width": 90, "height": 90}])
+    assert post(stack, update_with(message=photo)).status_code == 200
+    [sent] = sent_to(fake_api, chat)
+    assert sent["text"] == NO_TEXT_REPLY
+
+
+def test_start_is_a_greeting(stack, fake_api):
+    chat = next(_chats)
+    post(stack, update_with(message=message(chat, "/start")))
+    [sent] = sent_to(fake_api, chat)
+    assert sent["text"].startswith("Hello! I'm WalkWise, an automated assistant.")
+
+
+def test_a_repeated_update_is_handled_once(stack, fake_api):
+    chat = next(_chats)
+    update = update_with(message=message(chat, "thanks"))
+    assert post(stack, update).status_code == 200
+    assert post(stack, update).status_code == 200
+    assert len(sent_to(fake_api, chat, count=2, timeout=SETTLE)) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
+def test_an_update_without_the_secret_token_is_refused(stack, fake_api, secret):
+    chat = next(_chats)
+    response = post(stack, update_with(message=message(chat, "does walking help?")), secret=secret)
+    assert response.status_code == 403
+    assert sent_to(fake_api, chat, count=1, timeout=SETTLE) == []
+
+
+def test_malformed_json_is_refused_cleanly(stack):
+    assert post(stack, None, raw=b"{not json").status_code == 400
+    assert post(stack, None, raw=b"[1, 2]").status_code == 400
+
+
+def test_a_red_flag_gets_the_advice_first(stack, fake_api):
+    chat = next(_chats)
+    post(stack, update_with(message=message(chat, "I wet myself and my back is killing me")))
+    [sent] = sent_to(fake_api, chat)
+    assert sent["text"].startswith("🚨 Emergency: Call your local emergency number")
+    assert "reply_markup" not in sent
+
+
+def test_there_is_no_public_set_webhook_endpoint(stack):
+    for path in ("/webhooks/telegram/set_webhook", "/webhooks/telegram/set-webhook"):
+        assert requests.get(f"{stack.url}{path}", timeout=10).status_code == 404
