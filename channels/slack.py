@@ -81,6 +81,8 @@ class SlackInput(RasaSlackInput):
         )
 
     def __init__(self, *args: Any, api_url: str = DEFAULT_API_URL, **kwargs: Any) -> None:
+        kwargs.setdefault("slack_retry_reason_header", "x-slack-retry-reason")
+        kwargs.setdefault("slack_retry_number_header", "x-slack-retry-num")
         self.enabled = bool(kwargs.get("slack_token") and kwargs.get("slack_signing_secret"))
         if not self.enabled:
             # Rasa's constructor insists on a signing secret; the channel stays off.

@@ -2,9 +2,10 @@
 
 Compared with Rasa's own ``SocketIOInput``:
 
-* replies always reach the page: the session room is joined with ``await``
-  (stock Rasa 3.6.21 forgets it, so with python-socketio >= 5.10 no reply is
-  ever delivered; we also pin 5.9.0);
+* replies always reach the page: the session room is joined whether
+  ``enter_room`` is a plain call (python-socketio 5.9, which we pin) or a
+  coroutine (5.10 on, where stock Rasa 3.6.21 forgets the ``await`` and no
+  reply is ever delivered);
 * only pages on the allowed origins can connect
   (``WALKWISE_WIDGET_ORIGINS``, comma-separated; by default the demo page at
   http://localhost:8080);
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import logging
 import secrets
 import uuid
@@ -132,7 +134,9 @@ class SocketIOInput(InputChannel):
             if asked and asked != session_id:
                 logger.info("socket.io: unknown session id replaced with a new session")
             self.connections[sid] = session_id
-            await sio.enter_room(sid, session_id)
+            joined = sio.enter_room(sid, session_id)
+            if inspect.isawaitable(joined):  # a coroutine from python-socketio 5.10 on
+                await joined
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt)
