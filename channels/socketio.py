@@ -26,7 +26,7 @@ import logging
 import secrets
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -75,6 +75,20 @@ class SessionIds:
         return len(token) == 32 and hmac.compare_digest(signature, self._sign(token))
 
 
+class WidgetOutput(SocketIOOutput):
+    """Sends each answer as one message, so the widget can show its paragraphs
+    and numbered lists together (Rasa's output splits at every blank line)."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"text": text.strip()})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": replies})
+
+
 class SocketIOInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -103,7 +117,7 @@ class SocketIOInput(InputChannel):
         self.connections: Dict[str, str] = {}
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sessions = self.session_ids = self.session_ids or SessionIds(session_key())
@@ -149,7 +163,7 @@ class SocketIOInput(InputChannel):
             if not isinstance(text, str):
                 await sio.emit("session_error", {"error": "'message' must be a string"}, room=sid)
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt)
             await on_new_message(UserMessage(text, output, session_id, input_channel=self.name()))
 
         return blueprint

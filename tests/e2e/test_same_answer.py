@@ -4,7 +4,7 @@ import html
 import re
 
 from tests.e2e import test_slack, test_socketio, test_telegram
-from tests.e2e.helpers import DISCLAIMER, new_sender, normalize, passage_text
+from tests.e2e.helpers import DISCLAIMER, new_sender, normalize, passage_text, run_async
 
 QUESTION = "should i walk during a flare up"
 
@@ -25,7 +25,7 @@ def test_the_same_question_gets_the_same_answer_everywhere(stack, fake_api):
         finally:
             await client.disconnect()
 
-    widget = canonical("\n\n".join(r["text"] for r in asyncio.run(web())))
+    widget = canonical("\n\n".join(r["text"] for r in run_async(web())))
 
     channel = "DSAMEANSWER"
     test_slack.post(stack, test_slack.event_payload(QUESTION, "USAME", channel))

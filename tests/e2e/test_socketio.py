@@ -8,7 +8,7 @@ import pytest
 import socketio
 
 from tests.e2e.conftest import WIDGET_ORIGIN_PORT
-from tests.e2e.helpers import DISCLAIMER, normalize, passage_text
+from tests.e2e.helpers import DISCLAIMER, normalize, passage_text, run_async
 
 ORIGIN = f"http://127.0.0.1:{WIDGET_ORIGIN_PORT}"
 
@@ -48,7 +48,7 @@ def test_replies_arrive_with_session_persistence(stack):
         assert replies[-1].get("quick_replies") or replies[-1].get("buttons")
         return session
 
-    session = asyncio.run(run())
+    session = run_async(run())
     assert session.count(".") == 1
 
 
@@ -60,7 +60,7 @@ def test_a_signed_session_survives_a_reconnect(stack):
         await client.disconnect()
         return first, second
 
-    first, second = asyncio.run(run())
+    first, second = run_async(run())
     assert first == second
 
 
@@ -71,7 +71,7 @@ def test_an_id_the_server_did_not_issue_gets_a_new_session(stack, forged):
         await client.disconnect()
         return confirmed
 
-    assert asyncio.run(run()) != forged
+    assert run_async(run()) != forged
 
 
 def test_a_client_cannot_write_into_another_session_by_naming_it(stack):
@@ -86,7 +86,7 @@ def test_a_client_cannot_write_into_another_session_by_naming_it(stack):
             await victim.disconnect()
             await attacker.disconnect()
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_a_page_on_another_origin_cannot_connect(stack):
@@ -94,7 +94,7 @@ def test_a_page_on_another_origin_cannot_connect(stack):
         with pytest.raises(socketio.exceptions.ConnectionError):
             await open_session(stack, origin="https://evil.example")
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_a_message_before_a_session_is_refused(stack):
@@ -109,7 +109,7 @@ def test_a_message_before_a_session_is_refused(stack):
         finally:
             await client.disconnect()
 
-    assert "session_request" in asyncio.run(run())["error"]
+    assert "session_request" in run_async(run())["error"]
 
 
 def test_a_red_flag_gets_the_advice_first(stack):
@@ -120,5 +120,5 @@ def test_a_red_flag_gets_the_advice_first(stack):
         finally:
             await client.disconnect()
 
-    replies = asyncio.run(run())
+    replies = run_async(run())
     assert replies[0]["text"].startswith("🚨 Emergency: Call your local emergency number")
