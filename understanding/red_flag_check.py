@@ -21,15 +21,12 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from understanding.message_check import MessageCheck
 from understanding.red_flags import EMERGENCY, URGENT, Finding, RedFlagDetector
 
 RED_FLAG_KEY = "red_flag"
@@ -82,34 +79,17 @@ def configured_emergency_number() -> Optional[Text]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagCheck(GraphComponent):
+class RedFlagCheck(MessageCheck):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intent_threshold": 0.6, "fallback_threshold": 0.45}
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagCheck":
-        return cls(config, emergency_number=configured_emergency_number())
-
     def __init__(self, config: Dict[Text, Any], emergency_number: Optional[Text] = None) -> None:
+        super().__init__(config)
         self.intent_threshold = float(config.get("intent_threshold", 0.6))
         self.fallback_threshold = float(config.get("fallback_threshold", 0.45))
-        self.emergency_number = emergency_number
+        self.emergency_number = emergency_number or configured_emergency_number()
         self._detector: Optional[RedFlagDetector] = None
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.check(message)
-        return messages
 
     def check(self, message: Message) -> None:
         doc = message.get(SPACY_DOCS[TEXT])

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from understanding.message_check import MessageCheck
 from understanding.patterns import ANY, copy_patterns, lemmas, lower, optional
 
 INTENT_NOT_COVERED = "ask_not_covered"
@@ -93,28 +90,11 @@ COVERED_CONTEXT = [
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class UncoveredTopicCheck(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "UncoveredTopicCheck":
-        return cls()
-
-    def __init__(self) -> None:
+class UncoveredTopicCheck(MessageCheck):
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        super().__init__(config or {})
         self._matchers: Optional[tuple[Matcher, Matcher]] = None
         self._vocab: Any = None
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.check(message)
-        return messages
 
     def topic(self, doc: Doc) -> Optional[tuple[str, str]]:
         if self._matchers is None or self._vocab is not doc.vocab:

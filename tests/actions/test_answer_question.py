@@ -7,7 +7,7 @@ from actions.answer_question import ActionAnswerQuestion, ActionTellMore, Guidan
 from actions.names import TEXT_GUIDANCE_UNAVAILABLE, TEXT_NO_TOPIC_YET, TEXT_NOTHING_MORE
 from guidance.ingest import ingest_file
 from guidance.store import GuidanceStore
-from tests.conftest import WALKING_DOC, WALKING_SLUG
+from tests.conftest import WALKING_DOC
 
 DISCLAIMER = (
     "Always consult with a healthcare professional or physical therapist about any persistent "

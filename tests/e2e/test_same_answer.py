@@ -1,5 +1,4 @@
 """One question on every channel: the same passage, disclaimer and source."""
-import asyncio
 import html
 import re
 
