@@ -110,19 +110,19 @@ PHRASES: dict[str, list[list[dict]]] = {
         [_lower("havent", "haven't", "hasnt"), _lemmas("pee", "wee", "urinate")],
         [_lemmas("pee", "wee", "urine"), _lower("wo", "will"), _lower("n't", "not"), _lower("come", "start", "flow")],
         [_lemmas("feel"), _lower("when"), _lower("i"), _lower("need"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
-        [_lemmas("no"), _lemmas("urge", "sensation", "feeling"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
+        [_lemmas("no"), _lower("urge", "sensation", "feeling"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
     ],
     "weakness-or-numbness-in-the-legs": [
-        [_lower("foot", "feet"), _lemmas("drop", "drag", "dragging", "slap", "flop", "floppy")],
+        [_lower("foot", "feet"), ANY, ANY, _lemmas("drop", "drag", "dragging", "slap", "slapping", "flop", "floppy")],
         [_lower("drop"), _lower("foot")],
         [_lemmas("drag", "dragging"), MY, _lower("foot", "feet", "leg", "legs", "toes")],
         [_lower("legs", "leg", "knees"), _lemmas("give", "giving", "gave", "keep"), ANY, _lower("way", "out", "in", "giving")],
         [_lower("legs", "leg"), _lower("keep", "kept")  | OPT, _lemmas("buckle", "collapse", "collapsing", "fail", "failing")],
         [_lemmas("weaker"), _lower("and"), _lemmas("weaker")],
-        [_lower("leg", "legs", "foot"), ANY, _lemmas("get", "getting", "go", "growing"), _lemmas("weak", "weaker", "numb", "floppy")],
+        [_lower("leg", "legs", "foot"), ANY, _lemmas("get", "getting", "go", "grow", "growing"), _lemmas("weak", "weaker", "numb", "floppy")],
         [*CANT, _lemmas("lift", "move", "raise", "feel", "control"), MY, _lower("foot", "feet", "legs", "toes", "leg")],
         [*CANT_ALT, _lemmas("lift", "move", "raise", "feel", "control"), MY, _lower("foot", "feet", "legs", "toes", "leg")],
-        [_lower("lost"), _lower("the")  | OPT, _lemmas("use", "feeling", "strength", "control"), _lower("of", "in"), MY, _lower("legs", "feet", "leg")],
+        [_lower("lost"), _lower("the")  | OPT, _lower("use", "feeling", "strength", "control"), _lower("of", "in"), MY, _lower("legs", "feet", "leg")],
         [_lemmas("trip", "tripping", "stumble", "stumbling"), _lower("over"), MY, _lower("foot", "feet", "toes", "own")],
     ],
     "sexual-problems": [
@@ -143,7 +143,7 @@ PHRASES: dict[str, list[list[dict]]] = {
         [_lower("bad", "serious", "big", "nasty", "heavy", "hard", "major", "awful"), _lemmas("fall", "tumble", "crash", "accident", "landing")],
         [_lower("car", "road", "motorbike", "motorcycle", "bike", "cycling", "traffic", "work", "rta", "skiing", "riding", "rugby", "football", "horse"), _lemmas("accident", "crash", "collision", "smash", "fall")],
         [_lemmas("hit", "knock", "knocked", "run"), _lower("down", "over")  | OPT, _lower("by", "down", "over"), _lower("a", "an")  | OPT, _lower("car", "van", "bus", "lorry", "truck", "bike", "cyclist", "vehicle", "motorbike")],
-        [_lemmas("crash", "crashed", "collision", "whiplash")],
+        [_lemmas("crash", "crashed", "collision", "whiplash", "tackle", "tackled")],
         [_lemmas("come", "came"), _lower("off"), MY, _lower("bike", "horse", "motorbike", "ladder", "scooter")],
         [_lemmas("land", "landed"), _lower("on"), MY, _lower("back", "bum", "tailbone", "coccyx", "spine")],
         [_lemmas("fall", "fell", "fallen")],
@@ -188,8 +188,8 @@ PHRASES: dict[str, list[list[dict]]] = {
 # at most PAIR_WINDOW tokens apart.
 PAIRS: dict[str, list[tuple[list[list[dict]], list[list[dict]]]]] = {}
 _NUMB = [[_lemmas(*NUMB_WORDS)], [*CANT, _lemmas("feel")], [*CANT_ALT, _lemmas("feel")],
-         [_lower("no"), _lower("longer"), _lemmas("feel")], [_lower("lost"), _lower("all")  | OPT, _lemmas("feeling", "sensation")],
-         [_lower("no"), _lemmas("feeling", "sensation")], [_lemmas("lose", "lost", "losing"), ANY, _lemmas("feeling", "sensation")],
+         [_lower("no"), _lower("longer"), _lemmas("feel")], [_lower("lost"), _lower("all")  | OPT, _lower("feeling", "sensation", "sensations")],
+         [_lower("no"), _lower("feeling", "sensation")], [_lemmas("lose", "lost", "losing"), ANY, _lower("feeling", "sensation", "sensations")],
          [_lower("pins"), _lower("and", "&", "n"), _lower("needles")], [_lemmas("fall", "fell", "gone"), _lower("asleep")]]
 _SADDLE = [[_lemmas(*SADDLE_WORDS)], [_lower("between"), MY, _lower("legs")], [_lower("private"), _lemmas("part", "area")],
            [_lower("down"), _lower("there", "below")], [_lower("inner"), _lemmas("thigh")]]
@@ -236,6 +236,8 @@ GENERAL_QUESTION = [
     [_lemmas("warning"), _lemmas("sign", "signs", "symptom")],
     [_lower("cauda"), _lower("equina")],
     [_lemmas("serious", "dangerous", "worrying", "emergency"), _lemmas("symptom", "sign")],
+    [_lower("what"), _lower("counts", "count"), _lower("as")],
+    [_lower("what"), _lower("is", "are", "'s"), _lower("a", "an")  | OPT, _lower("serious", "bad")],
 ]
 
 
