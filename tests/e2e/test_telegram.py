@@ -133,3 +133,14 @@ def test_a_red_flag_gets_the_advice_first(stack, fake_api):
 def test_there_is_no_public_set_webhook_endpoint(stack):
     for path in ("/webhooks/telegram/set_webhook", "/webhooks/telegram/set-webhook"):
         assert requests.get(f"{stack.url}{path}", timeout=10).status_code == 404
+
+
+def test_registering_the_webhook_sends_the_secret_token(fake_api):
+    from channels.telegram import BotApi, set_webhook
+    from tests.e2e.helpers import run_async
+
+    api = BotApi(TELEGRAM_TOKEN, f"{fake_api.url}/telegram")
+    assert run_async(set_webhook(api, "https://bot.example.org/webhooks/telegram/webhook", "s3cret"))["ok"]
+    [call] = fake_api.recorded(f"/bot{TELEGRAM_TOKEN}/setWebhook")[-1:]
+    assert call["url"] == "https://bot.example.org/webhooks/telegram/webhook"
+    assert call["secret_token"] == "s3cret"
