@@ -70,12 +70,12 @@ class GuidanceAnswerer:
         if route is None:
             return None
         version = self.store.active_version(route.document)
-        passages = self.store.passages(route.document, route.passages)
+        everything = self.store.passages(route.document) if version else []
+        passages = [p for p in everything if p.key in route.passages]
         if version is None or len(passages) != len(set(route.passages)):
             found = {p.key for p in passages}
             missing = [key for key in route.passages if key not in found]
             raise GuidanceUnavailable(f"{route.document}: missing passages {missing}")
-        everything = self.store.passages(route.document)
         return compose_answer(
             route=route,
             routes=self.routes,
