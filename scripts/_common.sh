@@ -11,5 +11,3 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-venv_python() { echo "$VENV/bin/python"; }

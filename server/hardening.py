@@ -121,10 +121,11 @@ def install() -> None:
     original_remote_run = RemoteAction.run
 
     async def handle_message(self: MessageProcessor, message: UserMessage) -> Any:
-        text, cut = limit_text(clean_text(message.text))
+        cleaned = clean_text(message.text)
+        text, cut = limit_text(cleaned)
         if cut:
             metadata = dict(message.metadata or {})
-            metadata[METADATA_KEY] = {"truncated_from": len(clean_text(message.text))}
+            metadata[METADATA_KEY] = {"truncated_from": len(cleaned)}
             message.metadata = metadata
         message.text = text
         if not has_words(text) and not message.parse_data:

@@ -19,11 +19,14 @@ red flags that say nothing about the writer ("what are red flags?").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
+
+from understanding.patterns import ANY, OPT, copy_patterns
+from understanding.patterns import lemmas as _lemmas
+from understanding.patterns import lower as _lower
 
 EMERGENCY = "emergency"
 URGENT = "urgent"
@@ -57,16 +60,6 @@ FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "
 GENERAL_TOPIC = {"red-flag", "warning-sign", "cauda-equina"}
 
 
-def _lemmas(*words: str) -> dict:
-    return {"LEMMA": {"IN": list(words)}}
-
-
-def _lower(*words: str) -> dict:
-    return {"LOWER": {"IN": list(words)}}
-
-
-OPT = {"OP": "?"}
-ANY = {"OP": "?"}  # one optional token of any kind
 CANT = [_lower("ca", "can", "could", "cud", "wo"), _lower("n't", "not", "nt")]
 CANT_ALT = [_lower("cannot", "cant", "couldnt", "cudnt", "cnt")]
 MY = {"LOWER": {"IN": ["my", "the", "his", "her", "their", "your", "both"]}, "OP": "?"}
@@ -273,18 +266,18 @@ class RedFlagDetector:
         self.vocab = vocab
         self.phrases = Matcher(vocab)
         for flag, patterns in PHRASES.items():
-            self.phrases.add(flag, [_clean(p) for p in patterns])
+            self.phrases.add(flag, copy_patterns(patterns))
         self.exclusions = Matcher(vocab)
-        self.exclusions.add("exclusion", [_clean(p) for p in EXCLUSIONS])
+        self.exclusions.add("exclusion", copy_patterns(EXCLUSIONS))
         self.general = Matcher(vocab)
-        self.general.add("general", [_clean(p) for p in GENERAL_QUESTION])
+        self.general.add("general", copy_patterns(GENERAL_QUESTION))
         self.terms = Matcher(vocab)
         self.pair_labels: dict[str, list[tuple[str, str]]] = {}
         for flag, pairs in PAIRS.items():
             for index, (left, right) in enumerate(pairs):
                 left_label, right_label = f"{flag}#{index}#L", f"{flag}#{index}#R"
-                self.terms.add(left_label, [_clean(p) for p in left])
-                self.terms.add(right_label, [_clean(p) for p in right])
+                self.terms.add(left_label, copy_patterns(left))
+                self.terms.add(right_label, copy_patterns(right))
                 self.pair_labels.setdefault(flag, []).append((left_label, right_label))
 
     def check(self, doc: Doc) -> Finding:
@@ -327,9 +320,6 @@ class RedFlagDetector:
         return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions))
 
 
-def _clean(pattern: Iterable[dict]) -> list[dict]:
-    return [dict(token) for token in pattern]
-
 
 def _clause_ids(doc: Doc, breaks: set[str]) -> list[int]:
     ids, current = [], 0
@@ -357,6 +347,3 @@ def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
 def _first_person(doc: Doc) -> bool:
     return any(token.lower_ in FIRST_PERSON for token in doc)
 
-
-def spans(doc: Doc, finding: Finding) -> list[Span]:
-    return [doc[m.start : m.end] for m in finding.mentions]
