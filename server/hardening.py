@@ -30,7 +30,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from server import messages
+from server import messages, triage
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
@@ -74,6 +74,38 @@ def check_payload(parse_data: Dict[str, Any]) -> None:
                 emergency_number=configured_emergency_number(),
             )
         )
+
+
+def answer_triage(parse_data: Dict[str, Any], tracker: DialogueStateTracker) -> None:
+    """Reads a reply to the red-flag triage question (server/triage.py)."""
+    pending = triage.pending_triage(tracker.events)
+    if pending is not None:
+        answer_triage_pending(parse_data, pending)
+
+
+def answer_triage_pending(parse_data: Dict[str, Any], pending: Dict[str, Any]) -> None:
+    """Reads ``parse_data`` as the reply to the triage question about ``pending``."""
+
+    def flag_updates(tier: str, flag: Any, phrase: Any) -> Dict[str, Any]:
+        return red_flag_updates(
+            text=parse_data.get("text") or "",
+            tier=tier,
+            flag=flag,
+            phrase=phrase,
+            detected_by="triage",
+            entities=parse_data.get("entities") or [],
+            ranking=parse_data.get("intent_ranking") or [],
+            emergency_number=configured_emergency_number(),
+        )
+
+    triage.resolve(parse_data, pending, _answerable_intents(), flag_updates)
+
+
+@lru_cache(maxsize=1)
+def _answerable_intents() -> frozenset:
+    from guidance.routes import load_routes
+
+    return frozenset(load_routes())
 
 
 def action_timeout() -> float:
@@ -141,6 +173,9 @@ def install() -> None:
     async def parse_message(self: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any) -> Any:
         parse_data = await original_parse_message(self, message, *args, **kwargs)
         check_payload(parse_data)
+        tracker = args[0] if args else kwargs.get("tracker")
+        if tracker is not None:
+            answer_triage(parse_data, tracker)
         intent = red_flag_intent(parse_data)
         if intent and (parse_data.get("intent") or {}).get("name") != intent:
             parse_data["intent"] = {"name": intent, "confidence": 1.0}

@@ -57,3 +57,15 @@ def make_tracker() -> Callable[..., Tracker]:
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The offline spaCy pipeline the bot uses (built by scripts/install)."""
+    import spacy
+
+    from common.paths import SPACY_PIPELINE
+
+    if not SPACY_PIPELINE.exists():
+        pytest.fail("the spaCy pipeline is not built: run scripts/install")
+    return spacy.load(SPACY_PIPELINE)

@@ -1,40 +1,73 @@
-"""The red-flag check, as a Rasa NLU component that runs inside the Rasa server.
+"""The red-flag check, as a trainable Rasa NLU component inside the Rasa server.
 
-It runs on every message, after the intent classifiers, so it sees whatever
-was predicted and has the last word:
+It runs on every message, after the intent classifiers, and has the last word:
 
-* a red-flag pattern that is not negated sets the intent to
+* the learned classifier (``understanding.red_flag_model``) scores the whole
+  message and each of its sentences, so a flag buried in a long message
+  counts; the highest score is kept;
+* a score of at least ``flag_threshold`` sets the intent to
   ``red_flag_emergency`` or ``red_flag_urgent`` (confidence 1.0);
-* otherwise a classifier prediction of one of those intents (at least
-  ``intent_threshold``) stands, unless the patterns found only negated
-  mentions or the message is a general question about red flags;
-* a general question about red flags becomes ``ask_red_flags``.
+* a score of at least ``triage_threshold``, or a hand-written pattern that is
+  not negated with a score of at least ``pattern_floor``, sets
+  ``red_flag_possible``: the bot asks one triage question
+  (``server/triage.py`` reads the answer);
+* a general question about red flags becomes ``ask_red_flags``;
+* a red-flag intent that the intent classifier guessed is otherwise dropped.
 
 What it found is added to the parse data under ``red_flag`` (tier, flag,
-phrase, how it was found), so the transcript records it, and as entities that
-fill the ``red_flag_tier`` and ``emergency_number`` slots. The emergency
-number comes from ``WALKWISE_EMERGENCY_NUMBER``; without it the domain's
-default text ("your local emergency number") is used.
+phrase, score, how it was found), so the transcript records it, and as
+entities that fill the ``red_flag_tier``, ``triage_flag`` and
+``emergency_number`` slots. The emergency number comes from
+``WALKWISE_EMERGENCY_NUMBER``; without it the domain's default text ("your
+local emergency number") is used.
+
+Training reads the training part of the red-flag corpus, never the held-out
+part, plus the NLU examples of every non-red-flag intent as negatives.
 """
 from __future__ import annotations
 
+import logging
 import os
+import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.tokens import Doc
 
-from understanding.message_check import MessageCheck
-from understanding.red_flags import EMERGENCY, URGENT, Finding, RedFlagDetector
+from common import paths
+from common.names import (
+    EMERGENCY,
+    ENTITY_EMERGENCY_NUMBER,
+    ENTITY_RED_FLAG_TIER,
+    ENTITY_TRIAGE_FLAG,
+    INTENT_ASK_RED_FLAGS,
+    INTENT_FOR_TIER,
+    INTENT_RED_FLAG_POSSIBLE,
+    RED_FLAG_KEY,
+    TIER_FOR_INTENT,
+)
+from understanding import red_flag_corpus
+from understanding.embeddings import shared_encoder
+from understanding.red_flag_model import NO_FLAG, RedFlagModel, Scores, first_person, pattern_features
+from understanding.red_flags import FLAG_TIERS, RedFlagDetector
+from understanding.sentence_featurizer import sentence_embedding
 
-RED_FLAG_KEY = "red_flag"
-INTENT_FOR_TIER = {EMERGENCY: "red_flag_emergency", URGENT: "red_flag_urgent"}
-TIER_FOR_INTENT = {intent: tier for tier, intent in INTENT_FOR_TIER.items()}
-INTENT_ASK_RED_FLAGS = "ask_red_flags"
+logger = logging.getLogger(__name__)
+
 EMERGENCY_NUMBER_ENV = "WALKWISE_EMERGENCY_NUMBER"
 MAX_PHRASE_CHARS = 200
+MODEL_FILE = "red_flag_model.pkl"
+SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
+MIN_SENTENCE_TOKENS = 3
 
 
 def red_flag_updates(
@@ -47,25 +80,32 @@ def red_flag_updates(
     entities: List[Dict[Text, Any]],
     ranking: List[Dict[Text, Any]],
     emergency_number: Optional[Text],
+    score: Optional[float] = None,
 ) -> Dict[Text, Any]:
     """The parse-data keys a red flag sets: intent, ranking, ``red_flag`` and the
     entities that fill the ``red_flag_tier`` and ``emergency_number`` slots."""
     intent = INTENT_FOR_TIER[tier]
-    kept = [e for e in entities if e.get("entity") not in ("red_flag_tier", "emergency_number")]
-    found = {"red_flag_tier": tier}
+    found = {ENTITY_RED_FLAG_TIER: tier}
     if emergency_number:
-        found["emergency_number"] = emergency_number
-    kept += [
-        {"entity": name, "value": value, "start": 0, "end": len(text),
-         "confidence_entity": 1.0, "extractor": RedFlagCheck.__name__}
-        for name, value in found.items()
-    ]
+        found[ENTITY_EMERGENCY_NUMBER] = emergency_number
+    record: Dict[Text, Any] = {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": detected_by}
+    if score is not None:
+        record["score"] = round(score, 3)
     return {
         INTENT: {"name": intent, "confidence": 1.0},
         INTENT_RANKING_KEY: [{"name": intent, "confidence": 1.0}, *[e for e in ranking if e.get("name") != intent]],
-        RED_FLAG_KEY: {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": detected_by},
-        ENTITIES: kept,
+        RED_FLAG_KEY: record,
+        ENTITIES: _with_entities(entities, found, len(text)),
     }
+
+
+def _with_entities(entities: List[Dict[Text, Any]], found: Dict[Text, Text], length: int) -> List[Dict[Text, Any]]:
+    kept = [e for e in entities if e.get("entity") not in found]
+    return kept + [
+        {"entity": name, "value": value, "start": 0, "end": length,
+         "confidence_entity": 1.0, "extractor": RedFlagCheck.__name__}
+        for name, value in found.items()
+    ]
 
 
 def red_flag_intent(parse_data: Dict[Text, Any]) -> Optional[Text]:
@@ -78,46 +118,180 @@ def configured_emergency_number() -> Optional[Text]:
     return os.environ.get(EMERGENCY_NUMBER_ENV, "").strip() or None
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagCheck(MessageCheck):
+def sentences(doc: Doc) -> List[Doc]:
+    """The sentences of a message of more than one, each as its own Doc."""
+    spans, start = [], 0
+    for token in doc:
+        if token.text in SENTENCE_BREAKS or "\n" in token.text:
+            spans.append(doc[start : token.i + 1])
+            start = token.i + 1
+    spans.append(doc[start:])
+    spans = [s for s in spans if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS]
+    return [s.as_doc() for s in spans] if len(spans) > 1 else []
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class RedFlagCheck(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent_threshold": 0.6, "fallback_threshold": 0.45}
+        return {
+            "flag_threshold": 0.6,
+            "triage_threshold": 0.3,
+            "pattern_floor": 0.2,
+            "emergency_share": 0.4,
+            "fallback_threshold": 0.45,
+            "regularisation": 4.0,
+            "corpus": None,  # the training part of the corpus by default
+        }
 
-    def __init__(self, config: Dict[Text, Any], emergency_number: Optional[Text] = None) -> None:
-        super().__init__(config)
-        self.intent_threshold = float(config.get("intent_threshold", 0.6))
-        self.fallback_threshold = float(config.get("fallback_threshold", 0.45))
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RedFlagCheck":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "RedFlagCheck":
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = pickle.loads((Path(directory) / MODEL_FILE).read_bytes())
+        except (ValueError, FileNotFoundError):
+            logger.warning("the red-flag model was not trained; only the patterns run")
+        return cls(config, model_storage, resource, model=model)
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
+        model: Optional[RedFlagModel] = None,
+        emergency_number: Optional[Text] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.model_storage = model_storage
+        self.resource = resource
+        self.model = model
         self.emergency_number = emergency_number or configured_emergency_number()
         self._detector: Optional[RedFlagDetector] = None
+
+    # Training -------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        import spacy
+
+        corpus = Path(self.config["corpus"] or paths.RED_FLAG_CORPUS / "train")
+        examples = [e for e in red_flag_corpus.load(corpus) if len(e.turns) == 1]
+        extra = corpus / "ordinary.yml"
+        ordinary_texts = red_flag_corpus.read_texts(extra) if extra.exists() else []
+        nlu_texts = [
+            m.get(TEXT) for m in training_data.intent_examples
+            if m.get(INTENT) not in TIER_FOR_INTENT and m.get(TEXT)
+        ]
+        texts = [e.text for e in examples] + ordinary_texts + nlu_texts
+        labels = [e.flag for e in examples] + [NO_FLAG] * (len(ordinary_texts) + len(nlu_texts))
+        lookalike = [e.flag == NO_FLAG for e in examples] + [True] * len(ordinary_texts) + [False] * len(nlu_texts)
+        nlp = spacy.load(paths.SPACY_PIPELINE)
+        docs = list(nlp.pipe(texts))
+        detector = RedFlagDetector(nlp.vocab)
+        patterns = np.array([pattern_features(detector.check(d), first_person(d)) for d in docs])
+        embeddings = shared_encoder().encode(texts)
+        self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
+            texts, embeddings, patterns, labels, lookalike
+        )
+        if self.model_storage is not None and self.resource is not None:
+            with self.model_storage.write_to(self.resource) as directory:
+                (Path(directory) / MODEL_FILE).write_bytes(pickle.dumps(self.model))
+        return self.resource  # type: ignore[return-value]
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    # Inference --------------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.check(message)
+        return messages
+
+    def detector(self, doc: Doc) -> RedFlagDetector:
+        if self._detector is None or self._detector.vocab is not doc.vocab:
+            self._detector = RedFlagDetector(doc.vocab)
+        return self._detector
+
+    def score(self, doc: Doc, embedding: Optional[np.ndarray] = None) -> tuple[Optional[Scores], Optional[Scores]]:
+        """The scores of the whole message, and the highest of its sentences'
+        (None for a message of one sentence)."""
+        if self.model is None:
+            return None, None
+        parts = [doc, *sentences(doc)]
+        texts = [p.text for p in parts]
+        whole = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
+        embeddings = np.vstack([whole[None, :], shared_encoder().encode(texts[1:])]) if len(parts) > 1 else whole[None, :]
+        patterns = np.array([pattern_features(self.detector(p).check(p), first_person(p)) for p in parts])
+        scores = self.model.score(texts, embeddings, patterns)
+        best_sentence = max(scores[1:], key=lambda s: s.probability) if len(scores) > 1 else None
+        return scores[0], best_sentence
 
     def check(self, message: Message) -> None:
         doc = message.get(SPACY_DOCS[TEXT])
         if doc is None:
             return
-        if self._detector is None or self._detector.vocab is not doc.vocab:
-            self._detector = RedFlagDetector(doc.vocab)
-        finding = self._detector.check(doc)
-        if finding.tier:
-            self._mark(message, finding.tier, finding.flag, finding.phrase, "pattern")
+        finding = self.detector(doc).check(doc)
+        scores, sentence = self.score(doc, sentence_embedding(message))
+        probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
+        text = message.get(TEXT) or ""
+        # Denied symptoms only, or a what-if: the classifier's score alone
+        # asks the triage question rather than giving the advice.
+        doubtful = finding.negated_only or finding.hypothetical
+        if scores and probability >= self.config["flag_threshold"] and not doubtful:
+            tier, flag = self._tier_and_flag(scores)
+            how = "classifier+pattern" if finding.tier else "classifier"
+            self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], how, probability)
             return
-        predicted = self._classifier_red_flag(message)
-        if predicted and not finding.negated_only and not finding.general_question:
-            text = message.get(TEXT) or ""
-            self._mark(message, TIER_FOR_INTENT[predicted], None, text[:MAX_PHRASE_CHARS], "intent")
+        # A sentence that alone looks like a red flag, in a message that as a
+        # whole does not, gets the triage question: its context may explain it.
+        if sentence and sentence.probability >= self.config["flag_threshold"]:
+            self._ask_triage(message, self._tier_and_flag(sentence)[1], sentence.probability, finding.phrase)
             return
-        if finding.general_question:
+        if scores and doubtful and probability >= self.config["flag_threshold"]:
+            self._ask_triage(message, self._tier_and_flag(scores)[1], probability, finding.phrase)
+            return
+        pattern_hit = bool(finding.tier) and not finding.general_question and not finding.hypothetical
+        if probability >= self.config["triage_threshold"] or (
+            pattern_hit and probability >= self.config["pattern_floor"]
+        ):
+            flag = self._tier_and_flag(scores)[1] if scores and not pattern_hit else finding.flag
+            self._ask_triage(message, flag or "", probability, finding.phrase)
+            return
+        if finding.general_question or (finding.hypothetical and finding.tier):
             self._set_intent(message, INTENT_ASK_RED_FLAGS)
-        elif predicted or _top_intent(message) in TIER_FOR_INTENT:
-            self._demote(message, finding)
+            message.set(RED_FLAG_KEY, {"tier": None, "score": round(probability, 3)}, add_to_output=True)
+        elif _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
+            self._demote(message, probability, [m.text for m in finding.mentions if m.negated])
 
-    def _classifier_red_flag(self, message: Message) -> Optional[Text]:
-        for entry in message.get(INTENT_RANKING_KEY) or []:
-            if entry.get("name") in TIER_FOR_INTENT and entry.get("confidence", 0) >= self.intent_threshold:
-                return entry["name"]
-        return None
+    def _tier_and_flag(self, scores: Scores) -> tuple[Text, Text]:
+        if scores.emergency_share >= self.config["emergency_share"]:
+            tier = EMERGENCY
+        else:
+            tier = scores.tier
+        flag = scores.flag if FLAG_TIERS[scores.flag] == tier else _first_flag_of(tier)
+        return tier, flag
 
-    def _mark(self, message: Message, tier: Text, flag: Optional[Text], phrase: Optional[Text], how: Text) -> None:
+    def _mark(
+        self, message: Message, tier: Text, flag: Optional[Text], phrase: Optional[Text], how: Text, score: float
+    ) -> None:
         updates = red_flag_updates(
             text=message.get(TEXT) or "",
             tier=tier,
@@ -127,9 +301,23 @@ class RedFlagCheck(MessageCheck):
             entities=message.get(ENTITIES, []),
             ranking=message.get(INTENT_RANKING_KEY) or [],
             emergency_number=self.emergency_number,
+            score=score,
         )
         for key, value in updates.items():
             message.set(key, value, add_to_output=True)
+
+    def _ask_triage(self, message: Message, flag: Text, score: float, phrase: Optional[Text]) -> None:
+        held = _best_other_intent(message)
+        tier = FLAG_TIERS.get(flag)
+        entities = _with_entities(message.get(ENTITIES, []), {ENTITY_TRIAGE_FLAG: flag}, len(message.get(TEXT) or ""))
+        self._set_intent(message, INTENT_RED_FLAG_POSSIBLE)
+        message.set(ENTITIES, entities, add_to_output=True)
+        message.set(
+            RED_FLAG_KEY,
+            {"tier": None, "possible": {"flag": flag, "tier": tier, "score": round(score, 3), "phrase": phrase},
+             "held_intent": held},
+            add_to_output=True,
+        )
 
     @staticmethod
     def _set_intent(message: Message, name: Text) -> None:
@@ -137,19 +325,30 @@ class RedFlagCheck(MessageCheck):
         message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": 1.0}, *ranking], add_to_output=True)
 
-    def _demote(self, message: Message, finding: Finding) -> None:
-        """Drops a red-flag prediction the patterns contradict (e.g. "no numbness")."""
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in TIER_FOR_INTENT]
+    def _demote(self, message: Message, score: float, negated: List[Text]) -> None:
+        """Drops a red-flag intent the intent classifier guessed but the check does not confirm."""
+        ranking = [
+            e for e in message.get(INTENT_RANKING_KEY) or []
+            if e.get("name") not in TIER_FOR_INTENT and e.get("name") != INTENT_RED_FLAG_POSSIBLE
+        ]
         best = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 1.0}
-        if best.get("confidence", 0) < self.fallback_threshold:
-            best = {"name": "nlu_fallback", "confidence": self.fallback_threshold}
+        if best.get("confidence", 0) < self.config["fallback_threshold"]:
+            best = {"name": "nlu_fallback", "confidence": self.config["fallback_threshold"]}
         message.set(INTENT, dict(best), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        message.set(
-            RED_FLAG_KEY,
-            {"tier": None, "negated": [m.text for m in finding.mentions if m.negated]},
-            add_to_output=True,
-        )
+        message.set(RED_FLAG_KEY, {"tier": None, "score": round(score, 3), "negated": negated}, add_to_output=True)
+
+
+def _first_flag_of(tier: Text) -> Text:
+    return next(flag for flag, t in FLAG_TIERS.items() if t == tier)
+
+
+def _best_other_intent(message: Message) -> Optional[Text]:
+    for entry in message.get(INTENT_RANKING_KEY) or []:
+        name = entry.get("name")
+        if name not in TIER_FOR_INTENT and name not in (INTENT_RED_FLAG_POSSIBLE, INTENT_ASK_RED_FLAGS):
+            return name
+    return None
 
 
 def _top_intent(message: Message) -> Optional[Text]:

@@ -38,6 +38,7 @@ FLAG_TIERS = {
     "weakness-or-numbness-in-the-legs": EMERGENCY,
     "sexual-problems": EMERGENCY,
     "serious-fall-or-accident": EMERGENCY,
+    "pain-in-both-legs": EMERGENCY,
     "fever": URGENT,
     "unexplained-weight-loss": URGENT,
     "history-of-cancer": URGENT,
@@ -54,7 +55,14 @@ UNCERTAIN_AFTER = {"sure", "know", "think", "idea", "certain", "tell", "remember
 SYMPTOM_AFTER = {"able", "feeling", "sensation", "control", "urge", "strength"}
 SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
 CLAUSE_BREAKS = SENTENCE_BREAKS | {"but", "however", "although", "though", "except"}
-NEGATION_WINDOW = 6
+# Words that start a new clause after a comma, ending a negation's reach.
+CLAUSE_STARTERS = {"i", "i'm", "im", "i've", "ive", "i'd", "my", "it", "it's", "its", "but", "and", "now", "then",
+                   "so", "he", "she", "they", "we", "though", "yet", "which", "this", "that", "there", "since"}
+# A negation that is a whole answer ("No, ..."), reaching nothing after its comma.
+ANSWER_WORDS = {"no", "nope", "nah", "not", "never", "nothing", "none"}
+HYPOTHETICAL_CUES = (" what if ", " if i ever ", " if ever ", " suppose ", " supposing ", " imagine ",
+                     " hypothetically ", " in future ", " in the future ", " if i were to ", " say i ",
+                     " if someone ", " if a person ", " what would happen if ", " would it be ", " in case ")
 PAIR_WINDOW = 10
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "we", "our", "us"}
 GENERAL_TOPIC = {"red-flag", "warning-sign", "cauda-equina"}
@@ -253,6 +261,7 @@ class Finding:
     phrase: str | None
     mentions: tuple[Mention, ...] = ()
     general_question: bool = False
+    hypothetical: bool = False
 
     @property
     def negated_only(self) -> bool:
@@ -314,10 +323,11 @@ class RedFlagDetector:
 
         positive = [m for m in mentions if not m.negated]
         general = bool(self.general(doc)) and not _first_person(doc)
+        what_if = hypothetical(doc)
         if general or not positive:
-            return Finding(None, None, None, tuple(mentions), general_question=general)
+            return Finding(None, None, None, tuple(mentions), general_question=general, hypothetical=what_if)
         best = min(positive, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start))
-        return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions))
+        return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions), hypothetical=what_if)
 
 
 
@@ -331,10 +341,19 @@ def _clause_ids(doc: Doc, breaks: set[str]) -> list[int]:
 
 
 def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
-    for i in range(start - 1, max(-1, start - 1 - NEGATION_WINDOW), -1):
+    """Whether a negation earlier in the term's clause reaches it.
+
+    A negation reaches forward to the end of its clause. A comma ends the
+    clause when a new one starts after it ("nothing works, I wet myself") or
+    when the negation is an answer on its own ("No, but..."); a comma inside a
+    list of symptoms does not ("no numbness, tingling or weakness").
+    """
+    for i in range(start - 1, -1, -1):
         if clauses[i] != clauses[start]:
             return False
         token = doc[i]
+        if token.lower_ == "," and _new_clause_after(doc, i):
+            return False
         if token.lower_ in NEGATIONS or token.lemma_.lower() in {"deny", "free"}:
             following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             following2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
@@ -342,6 +361,19 @@ def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
                 return False
             return True
     return False
+
+
+def _new_clause_after(doc: Doc, comma: int) -> bool:
+    before = doc[comma - 1].lower_ if comma > 0 else ""
+    after = doc[comma + 1].lower_ if comma + 1 < len(doc) else ""
+    return before in ANSWER_WORDS or after in CLAUSE_STARTERS
+
+
+def hypothetical(doc: Doc) -> bool:
+    """A what-if question ("what if my legs ever went numb?")."""
+    words = [t.lower_ for t in doc]
+    text = " ".join(words)
+    return any(cue in f" {text} " for cue in HYPOTHETICAL_CUES)
 
 
 def _first_person(doc: Doc) -> bool:

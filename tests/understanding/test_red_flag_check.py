@@ -1,19 +1,29 @@
+"""The red-flag check as configured in config.yml: its decisions, with a fixed
+scorer, and the trained classifier on the training part of the corpus."""
+from __future__ import annotations
+
+from dataclasses import replace
+
 import pytest
-import spacy
+import yaml
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from tests.conftest import ROOT
+from common import paths
+from understanding import red_flag_corpus
 from understanding.red_flag_check import RedFlagCheck
+from understanding.red_flag_model import Scores
+
+CONFIG = next(
+    {k: v for k, v in step.items() if k != "name"}
+    for step in yaml.safe_load((paths.ROOT / "config.yml").read_text())["pipeline"]
+    if step["name"].endswith("RedFlagCheck")
+)
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(ROOT / "build" / "spacy-en-walkwise")
-
-
-def message(nlp, text, intent, confidence=0.9, ranking=None):
+def message(nlp, text, intent="ask_walking_helps", confidence=0.9, ranking=None):
     msg = Message({TEXT: text})
     msg.set(SPACY_DOCS[TEXT], nlp(text))
     msg.set("intent", {"name": intent, "confidence": confidence})
@@ -21,47 +31,128 @@ def message(nlp, text, intent, confidence=0.9, ranking=None):
     return msg
 
 
-def test_a_pattern_overrides_the_predicted_intent_and_fills_the_slots(nlp):
-    check = RedFlagCheck({}, emergency_number="999")
-    msg = message(nlp, "should I walk? I wet myself today", "ask_flare_up")
-    check.process([msg])
-    assert msg.get("intent") == {"name": "red_flag_emergency", "confidence": 1.0}
-    assert msg.get("red_flag") == {"tier": "emergency", "flag": "bladder-or-bowel-problems",
-                                   "phrase": "wet myself", "detected_by": "pattern"}
+class FixedModel:
+    """Scores every text the same, to test the decisions around the score."""
+
+    def __init__(self, scores: Scores) -> None:
+        self.scores = scores
+
+    def score(self, texts, embeddings, patterns):
+        return [self.scores for _ in texts]
+
+
+FEVER = Scores(probability=0.0, flag="fever", flag_probability=0.9, tier="urgent", emergency_share=0.1)
+
+
+def fixed(probability, base=FEVER, **config):
+    return RedFlagCheck({**CONFIG, **config}, model=FixedModel(replace(base, probability=probability)),
+                        emergency_number="999")
+
+
+def test_the_configuration_is_the_one_tested():
+    assert CONFIG["flag_threshold"] > CONFIG["triage_threshold"] > CONFIG["pattern_floor"]
+
+
+def test_a_score_over_the_flag_threshold_gives_the_advice_and_fills_the_slots(nlp):
+    msg = message(nlp, "I've been feverish since yesterday and my back hurts")
+    fixed(CONFIG["flag_threshold"]).process([msg])
+    assert msg.get("intent") == {"name": "red_flag_urgent", "confidence": 1.0}
+    assert msg.get("red_flag")["flag"] == "fever"
+    assert msg.get("red_flag")["detected_by"].startswith("classifier")
     assert {(e["entity"], e["value"]) for e in msg.get("entities")} == {
-        ("red_flag_tier", "emergency"), ("emergency_number", "999")}
+        ("red_flag_tier", "urgent"), ("emergency_number", "999")}
 
 
-def test_without_a_configured_number_the_domain_default_is_left_alone(nlp):
-    msg = message(nlp, "I've got a fever", "ask_walking_helps")
-    RedFlagCheck({}).process([msg])
-    assert msg.get("intent")["name"] == "red_flag_urgent"
-    assert [e["entity"] for e in msg.get("entities")] == ["red_flag_tier"]
-
-
-def test_the_classifier_catches_what_the_patterns_miss(nlp):
-    msg = message(nlp, "my seat area has gone strange", "red_flag_emergency", 0.92)
-    RedFlagCheck({}).process([msg])
+def test_a_large_emergency_share_raises_the_tier(nlp):
+    msg = message(nlp, "my legs feel odd")
+    base = replace(FEVER, emergency_share=CONFIG["emergency_share"])
+    fixed(0.99, base).process([msg])
     assert msg.get("intent")["name"] == "red_flag_emergency"
-    assert msg.get("red_flag")["detected_by"] == "intent"
 
 
-def test_a_weak_classifier_guess_is_not_enough(nlp):
-    ranking = [{"name": "red_flag_emergency", "confidence": 0.5}, {"name": "ask_walking_helps", "confidence": 0.4}]
-    msg = message(nlp, "is walking ok", "red_flag_emergency", 0.5, ranking)
-    RedFlagCheck({}).process([msg])
+def test_a_middling_score_asks_the_triage_question(nlp):
+    msg = message(nlp, "I feel a bit hot, should I still walk?")
+    fixed(CONFIG["triage_threshold"]).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+    assert msg.get("red_flag")["possible"]["flag"] == "fever"
+    assert msg.get("red_flag")["held_intent"] == "ask_walking_helps"
+    assert ("triage_flag", "fever") in {(e["entity"], e["value"]) for e in msg.get("entities")}
+
+
+def test_a_low_score_is_no_flag_and_drops_a_guessed_red_flag_intent(nlp):
+    ranking = [{"name": "red_flag_emergency", "confidence": 0.9}, {"name": "ask_walking_helps", "confidence": 0.08}]
+    msg = message(nlp, "is walking ok", "red_flag_emergency", 0.9, ranking)
+    fixed(CONFIG["pattern_floor"] / 2).process([msg])
     assert msg.get("intent")["name"] == "nlu_fallback"
-
-
-def test_a_negated_symptom_overrules_the_classifier(nlp):
-    ranking = [{"name": "red_flag_emergency", "confidence": 0.95}, {"name": "ask_walking_helps", "confidence": 0.05}]
-    msg = message(nlp, "I don't have any numbness, is walking ok?", "red_flag_emergency", 0.95, ranking)
-    RedFlagCheck({}).process([msg])
-    assert msg.get("intent")["name"] != "red_flag_emergency"
     assert msg.get("red_flag")["tier"] is None
+
+
+def test_an_unmistakable_phrase_is_never_dropped_while_the_classifier_has_doubts(nlp):
+    msg = message(nlp, "I wet myself this morning")
+    fixed(CONFIG["pattern_floor"]).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+    assert msg.get("red_flag")["possible"]["flag"] == "bladder-or-bowel-problems"
+
+
+def test_denied_symptoms_only_ask_instead_of_alarming(nlp):
+    msg = message(nlp, "no numbness, no bladder problems, nothing like that")
+    fixed(0.95).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_negation_in_another_clause_does_not_stop_the_advice(nlp):
+    msg = message(nlp, "nothing works for the pain, and I wet myself twice today")
+    fixed(0.95).process([msg])
+    assert msg.get("intent")["name"].startswith("red_flag_")
+    assert msg.get("intent")["name"] != "red_flag_possible"
+
+
+def test_a_what_if_question_with_a_symptom_word_gets_the_red_flag_explanation(nlp):
+    msg = message(nlp, "what if my legs ever go numb on a long walk?")
+    fixed(0.05).process([msg])
+    assert msg.get("intent")["name"] == "ask_red_flags"
 
 
 def test_a_general_question_becomes_ask_red_flags(nlp):
     msg = message(nlp, "what are red flags?", "red_flag_urgent", 0.8)
-    RedFlagCheck({}).process([msg])
+    fixed(0.1).process([msg])
     assert msg.get("intent")["name"] == "ask_red_flags"
+
+
+def test_a_flag_buried_in_a_long_message_is_asked_about(nlp):
+    class PerSentence(FixedModel):
+        def score(self, texts, embeddings, patterns):
+            return [replace(FEVER, probability=0.9 if "shivering" in t and len(texts) > 1 and t != texts[0]
+                            else 0.1) for t in texts]
+
+    check = RedFlagCheck(CONFIG, model=PerSentence(FEVER))
+    msg = message(nlp, "I love my walks by the river. Since Monday I've been shivering with a temperature. "
+                       "Which shoes are best for gravel paths?")
+    check.process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+# The trained classifier, on the data it learned from -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained():
+    check = RedFlagCheck(CONFIG)
+    check.train(load_data(str(paths.NLU_DATA)))
+    return check
+
+
+def outcome(check, nlp, text):
+    msg = message(nlp, text, "ask_walking_helps", 0.5)
+    check.process([msg])
+    return msg.get("intent")["name"]
+
+
+def test_the_classifier_fits_the_training_part(trained, nlp):
+    examples = [e for e in red_flag_corpus.load(paths.RED_FLAG_CORPUS / "train") if len(e.turns) == 1]
+    flags = [e for e in examples if e.flag != red_flag_corpus.NO_FLAG]
+    lookalikes = [e for e in examples if e.flag == red_flag_corpus.NO_FLAG]
+    caught = sum(outcome(trained, nlp, e.text).startswith("red_flag_") for e in flags)
+    alarmed = sum(outcome(trained, nlp, e.text) in ("red_flag_emergency", "red_flag_urgent") for e in lookalikes)
+    assert caught / len(flags) >= 0.97
+    assert alarmed / len(lookalikes) <= 0.02

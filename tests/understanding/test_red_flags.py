@@ -1,18 +1,11 @@
 import pytest
-import spacy
 import yaml
 
 from tests.conftest import ROOT
 from understanding.red_flags import EMERGENCY, FLAG_TIERS, URGENT, RedFlagDetector
 
-SPACY_MODEL = ROOT / "build" / "spacy-en-walkwise"
 POSITIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "positives.yml").read_text())
 NEGATIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "negatives.yml").read_text())
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(SPACY_MODEL)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,4 @@
 import pytest
-import spacy
 import yaml
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import TEXT
@@ -7,11 +6,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from tests.conftest import ROOT
 from understanding.uncovered_topics import UncoveredTopicCheck
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(ROOT / "build" / "spacy-en-walkwise")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Names and paths shared across layers. Imports nothing from Rasa."""

@@ -1,0 +1,28 @@
+"""Names shared by the understanding, server and action layers."""
+from __future__ import annotations
+
+# Our key in message and event metadata.
+METADATA_KEY = "walkwise"
+# The key of the red-flag finding in a message's parse data.
+RED_FLAG_KEY = "red_flag"
+
+EMERGENCY = "emergency"
+URGENT = "urgent"
+TIERS = (EMERGENCY, URGENT)
+
+INTENT_FOR_TIER = {EMERGENCY: "red_flag_emergency", URGENT: "red_flag_urgent"}
+TIER_FOR_INTENT = {intent: tier for tier, intent in INTENT_FOR_TIER.items()}
+RESPONSE_FOR_TIER = {tier: f"utter_{intent}" for tier, intent in INTENT_FOR_TIER.items()}
+
+INTENT_ASK_RED_FLAGS = "ask_red_flags"
+# A message that may show a red flag: the bot asks one triage question.
+INTENT_RED_FLAG_POSSIBLE = "red_flag_possible"
+RESPONSE_TRIAGE_QUESTION = "utter_red_flag_triage"
+# "No" to the triage question, when the message asked nothing else.
+INTENT_TRIAGE_CLEAR = "red_flag_triage_clear"
+INTENT_AFFIRM = "affirm"
+INTENT_DENY = "deny"
+
+ENTITY_RED_FLAG_TIER = "red_flag_tier"
+ENTITY_EMERGENCY_NUMBER = "emergency_number"
+ENTITY_TRIAGE_FLAG = "triage_flag"

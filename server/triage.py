@@ -1,0 +1,111 @@
+"""Reads the answer to the red-flag triage question.
+
+When a message may show a red flag, the bot asks one question
+(``utter_red_flag_triage``). The next message is read here, in the Rasa
+server, so it works on every channel and without the action server:
+
+* "yes" (typed, or the button) gives the advice of the flag's tier; so does
+  "not sure", the safe side of a safety question;
+* "no" answers what the first message asked, if it asked a guidance
+  question, or says that nothing points to urgent care;
+* anything else is understood as a new message (a new red flag still wins).
+
+The answer is recorded in the parse data under ``red_flag.triage``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, Optional
+
+from common.names import (
+    INTENT_AFFIRM,
+    INTENT_DENY,
+    INTENT_TRIAGE_CLEAR,
+    RED_FLAG_KEY,
+    RESPONSE_TRIAGE_QUESTION,
+    URGENT,
+)
+
+YES = re.compile(
+    r"^\W*(y|ya|ye|yes+|yeah|yea|yep|yup|aye|affirmative|correct|definitely|absolutely|sure|true|"
+    r"uh huh|it is|it has|it does|i do|i have|i am|i did|afraid so|unfortunately( yes)?|both)\b",
+    re.IGNORECASE,
+)
+NO = re.compile(
+    r"^\W*(n|no+|nope|nah|na|never|neither|none|not really|not at all|negative|i don'?t|i haven'?t|"
+    r"it isn'?t|it'?s not|it doesn'?t|it hasn'?t)\b",
+    re.IGNORECASE,
+)
+# Not sure counts as yes: the safe side of a safety question.
+UNSURE = re.compile(
+    r"^\W*(maybe|possibly|probably|perhaps|not sure|unsure|i'?m not sure|don'?t know|i don'?t know|dunno|idk|"
+    r"i think so|kind of|sort of|a bit)\b",
+    re.IGNORECASE,
+)
+MIN_INTENT_CONFIDENCE = 0.6
+
+
+def pending_triage(events: Iterable[Any]) -> Optional[Dict[str, Any]]:
+    """The ``red_flag`` record of the message the triage question was about,
+    when that question is the bot's latest action; else None."""
+    asked = False
+    for event in reversed(list(events)):
+        kind = type(event).__name__
+        if kind == "ActionExecuted":
+            name = getattr(event, "action_name", None)
+            if name == "action_listen":
+                continue
+            if name != RESPONSE_TRIAGE_QUESTION:
+                return None
+            asked = True
+        elif kind == "UserUttered":
+            if not asked:
+                return None
+            record = (getattr(event, "parse_data", None) or {}).get(RED_FLAG_KEY) or {}
+            return record if record.get("possible") else None
+    return None
+
+
+def answer_of(parse_data: Dict[str, Any]) -> Optional[str]:
+    """"yes", "no" or None for a reply to the triage question."""
+    text = (parse_data.get("text") or "").strip()
+    intent = parse_data.get("intent") or {}
+    if text.startswith("/"):
+        return {INTENT_AFFIRM: "yes", INTENT_DENY: "no"}.get(intent.get("name"))
+    if YES.match(text) or UNSURE.match(text):
+        return "yes"
+    if NO.match(text):
+        return "no"
+    if intent.get("confidence", 0) >= MIN_INTENT_CONFIDENCE:
+        return {INTENT_AFFIRM: "yes", INTENT_DENY: "no"}.get(intent.get("name"))
+    return None
+
+
+def resolve(
+    parse_data: Dict[str, Any],
+    pending: Dict[str, Any],
+    answerable: Iterable[str],
+    flag_updates: Any,
+) -> None:
+    """Rewrites ``parse_data`` for the answer to the triage question.
+
+    ``flag_updates(tier, flag, phrase)`` returns the parse-data keys of a red
+    flag; ``answerable`` are the intents the guidance answers.
+    """
+    if (parse_data.get(RED_FLAG_KEY) or {}).get("tier"):
+        return  # a new red flag in the reply wins
+    answer = answer_of(parse_data)
+    if answer is None:
+        return
+    possible = pending.get("possible") or {}
+    record = {"flag": possible.get("flag"), "answer": answer}
+    if answer == "yes":
+        tier = possible.get("tier") or URGENT
+        parse_data.update(flag_updates(tier, possible.get("flag"), possible.get("phrase")))
+        parse_data[RED_FLAG_KEY]["triage"] = record
+        return
+    held = pending.get("held_intent")
+    name = held if held in set(answerable) else INTENT_TRIAGE_CLEAR
+    parse_data["intent"] = {"name": name, "confidence": 1.0}
+    parse_data["intent_ranking"] = [parse_data["intent"]]
+    parse_data[RED_FLAG_KEY] = {"tier": None, "triage": record}

@@ -1,0 +1,89 @@
+"""The triage reader: which message the question was about, and the answer."""
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from server import triage
+
+POSSIBLE = {"tier": None, "possible": {"flag": "saddle-numbness", "tier": "emergency", "score": 0.4,
+                                       "phrase": "numb"}, "held_intent": "ask_walking_helps"}
+
+
+def asked(record=POSSIBLE):
+    return [
+        UserUttered("it's gone a bit numb", parse_data={"red_flag": record}),
+        ActionExecuted("utter_red_flag_triage"),
+        BotUttered("Before I answer, one quick safety question."),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def updates(tier, flag, phrase):
+    return {"intent": {"name": f"red_flag_{tier}", "confidence": 1.0},
+            "red_flag": {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": "triage"}}
+
+
+def test_the_pending_question_is_found_after_the_bot_asked_it():
+    assert triage.pending_triage(asked()) == POSSIBLE
+
+
+def test_nothing_is_pending_once_the_bot_did_something_else():
+    events = asked() + [UserUttered("hi"), ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+    assert triage.pending_triage(events) is None
+
+
+def test_nothing_is_pending_when_the_message_was_not_a_possible_flag():
+    assert triage.pending_triage(asked({"tier": None})) is None
+
+
+@pytest.mark.parametrize("text", ["yes", "Yes, since yesterday", "yeah both of them", "yep", "y", "YES!!",
+                                  "I do", "it is, started monday", "not sure", "I don't know", "maybe"])
+def test_typed_yes(text):
+    assert triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "yes"
+
+
+@pytest.mark.parametrize("text", ["no", "No, it's been like that for years", "nope", "nah", "not really",
+                                  "I don't think so", "none of those"])
+def test_typed_no(text):
+    assert triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "no"
+
+
+def test_buttons_and_confident_intents_answer_too():
+    assert triage.answer_of({"text": "/affirm", "intent": {"name": "affirm", "confidence": 1.0}}) == "yes"
+    assert triage.answer_of({"text": "/deny", "intent": {"name": "deny", "confidence": 1.0}}) == "no"
+    assert triage.answer_of({"text": "afraid it is", "intent": {"name": "affirm", "confidence": 0.9}}) == "yes"
+    assert triage.answer_of({"text": "what about my knees", "intent": {"name": "affirm", "confidence": 0.3}}) is None
+    assert triage.answer_of({"text": "/ask_flare_up", "intent": {"name": "ask_flare_up", "confidence": 1}}) is None
+
+
+def test_yes_gives_the_flags_advice_and_records_the_answer():
+    parse = {"text": "yes", "intent": {"name": "affirm", "confidence": 0.99}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_emergency"
+    assert parse["red_flag"]["triage"] == {"flag": "saddle-numbness", "answer": "yes"}
+    assert parse["red_flag"]["detected_by"] == "triage"
+
+
+def test_no_answers_the_question_the_first_message_asked():
+    parse = {"text": "no", "intent": {"name": "deny", "confidence": 0.99}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_walking_helps"
+    assert parse["red_flag"] == {"tier": None, "triage": {"flag": "saddle-numbness", "answer": "no"}}
+
+
+def test_no_without_a_question_to_answer_says_nothing_urgent_was_found():
+    parse = {"text": "no", "intent": {"name": "deny", "confidence": 0.99}}
+    triage.resolve(parse, {**POSSIBLE, "held_intent": "nlu_fallback"}, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_triage_clear"
+
+
+def test_a_new_red_flag_in_the_reply_wins():
+    parse = {"text": "no but I wet myself", "intent": {"name": "red_flag_emergency", "confidence": 1.0},
+             "red_flag": {"tier": "emergency", "flag": "bladder-or-bowel-problems"}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["red_flag"]["flag"] == "bladder-or-bowel-problems"
+
+
+def test_an_unrelated_reply_is_left_alone():
+    parse = {"text": "how far should I walk", "intent": {"name": "ask_not_covered", "confidence": 0.9}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_not_covered" and "red_flag" not in parse

@@ -1,0 +1,63 @@
+"""Reads the red-flag corpus (``understanding/red_flag_corpus/``, see its README).
+
+Items are single messages (``text``) or two-turn exchanges (``turns``: a vague
+first message, then the answer to the triage question).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from understanding.red_flags import FLAG_TIERS
+
+CORPUS_DIR = Path(__file__).resolve().parent / "red_flag_corpus"
+TRAIN_DIR = CORPUS_DIR / "train"
+HELDOUT_DIR = CORPUS_DIR / "heldout"
+NO_FLAG = "none"
+
+
+@dataclass(frozen=True)
+class Example:
+    turns: tuple[str, ...]
+    flag: str  # a key of FLAG_TIERS, or NO_FLAG for a look-alike
+    kind: str  # the register of a red flag, the kind of a look-alike
+
+    @property
+    def text(self) -> str:
+        return self.turns[0]
+
+    @property
+    def tier(self) -> str | None:
+        return FLAG_TIERS.get(self.flag)
+
+
+class CorpusError(ValueError):
+    """A corpus file is malformed."""
+
+
+def _read(path: Path, positive: bool) -> list[Example]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    examples = []
+    for number, item in enumerate(items, 1):
+        turns = item.get("turns") or [item.get("text")]
+        if not all(isinstance(t, str) and t.strip() for t in turns):
+            raise CorpusError(f"{path}: item {number} has no text")
+        flag = item.get("flag") if positive else NO_FLAG
+        if positive and flag not in FLAG_TIERS:
+            raise CorpusError(f"{path}: item {number} has unknown flag {flag!r}")
+        kind = str(item.get("register" if positive else "kind") or "")
+        examples.append(Example(tuple(t.strip() for t in turns), flag, kind))
+    return examples
+
+
+def load(directory: Path) -> list[Example]:
+    """The positives and look-alikes of one part of the corpus."""
+    return _read(directory / "positives.yml", True) + _read(directory / "lookalikes.yml", False)
+
+
+def read_texts(path: Path) -> list[str]:
+    """The texts of a file of extra look-alikes (``- text: ...`` items)."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [str(item["text"]).strip() for item in items if str(item.get("text") or "").strip()]

@@ -1,0 +1,117 @@
+"""The learned red-flag classifier.
+
+Two logistic regressions over one feature vector per message:
+
+* the *detector* says whether the message shows a red flag at all
+  (probability ``p``);
+* the *typer*, trained on red flags only, says which flag it is, and so which
+  tier.
+
+Features: the sentence embedding that the intent classifier also uses
+(``understanding.embeddings``), character n-grams (misspellings, texting
+style), and what the hand-written patterns found (each flag, negated or not,
+a general question, first person). Trained on the training part of the
+red-flag corpus plus the NLU examples of every other intent, which are all
+messages without a red flag.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from spacy.tokens import Doc
+
+from common.names import EMERGENCY
+from understanding.red_flags import FLAG_TIERS, Finding
+
+FLAGS = tuple(FLAG_TIERS)
+NO_FLAG = "none"
+
+# Sample weights: a look-alike counts more than an ordinary walking question,
+# because it is the kind of message the detector must learn to leave alone.
+LOOKALIKE_WEIGHT = 3.0
+ORDINARY_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Scores:
+    probability: float  # that the message shows a red flag
+    flag: str  # the most likely flag
+    flag_probability: float
+    tier: str
+    emergency_share: float  # of the flag probability mass, how much is emergency
+
+
+def pattern_features(finding: Finding, first_person: bool) -> list[float]:
+    found = {m.flag for m in finding.mentions if not m.negated}
+    negated = {m.flag for m in finding.mentions if m.negated}
+    return [
+        *(1.0 if flag in found else 0.0 for flag in FLAGS),
+        1.0 if negated else 0.0,
+        1.0 if finding.general_question else 0.0,
+        1.0 if finding.hypothetical else 0.0,
+        1.0 if first_person else 0.0,
+    ]
+
+
+class RedFlagModel:
+    def __init__(self, c: float = 4.0, seed: int = 7) -> None:
+        self.c = c
+        self.seed = seed
+        self.ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
+        self.detector = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+        self.typer = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+
+    def _features(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray, fit: bool = False):
+        grams = self.ngrams.fit_transform(texts) if fit else self.ngrams.transform(texts)
+        return hstack([csr_matrix(embeddings), grams, csr_matrix(patterns)]).tocsr()
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        patterns: np.ndarray,
+        labels: Sequence[str],
+        lookalike: Sequence[bool],
+    ) -> "RedFlagModel":
+        """``labels``: a flag or NO_FLAG; ``lookalike``: a corpus look-alike
+        (not an ordinary NLU example)."""
+        x = self._features(texts, embeddings, patterns, fit=True)
+        y = np.array([label != NO_FLAG for label in labels], dtype=int)
+        weights = np.where(y == 1, 1.0, np.where(np.array(lookalike), LOOKALIKE_WEIGHT, ORDINARY_WEIGHT))
+        # Red flags as a whole weigh as much as everything else.
+        weights[y == 1] *= weights[y == 0].sum() / max(weights[y == 1].sum(), 1e-9)
+        self.detector.fit(x, y, sample_weight=weights)
+        positive = np.flatnonzero(y == 1)
+        self.typer.fit(x[positive], np.array(labels)[positive])
+        return self
+
+    def score(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> list[Scores]:
+        x = self._features(texts, embeddings, patterns)
+        probability = self.detector.predict_proba(x)[:, 1]
+        kinds = self.typer.predict_proba(x)
+        classes = list(self.typer.classes_)
+        emergency = np.array([FLAG_TIERS[c] == EMERGENCY for c in classes])
+        scores = []
+        for p, row in zip(probability, kinds):
+            best = int(row.argmax())
+            scores.append(
+                Scores(
+                    probability=float(p),
+                    flag=classes[best],
+                    flag_probability=float(row[best]),
+                    tier=FLAG_TIERS[classes[best]],
+                    emergency_share=float(row[emergency].sum()),
+                )
+            )
+        return scores
+
+
+def first_person(doc: Doc) -> bool:
+    from understanding.red_flags import FIRST_PERSON
+
+    return any(token.lower_ in FIRST_PERSON for token in doc)
