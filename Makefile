@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags first-answer
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old first-answer
 help:  ## List the verbs
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -17,7 +17,11 @@ coverage:  ## Show which intents reach each guidance passage
 	.venv/bin/python -m guidance.coverage
 evaluate:  ## Held-out NLU macro-F1
 	PYTHONPATH=. .venv/bin/python -m benchmarks.nlu_heldout
-redflags:  ## Red-flag recall and false-alarm rates
+redflags:  ## Red flags on the held-out corpus: recall per flag and tier, false alarms
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_corpus
+redflags-cv:  ## Red-flag classifier cross-validation on the training part
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_cv
+redflags-old:  ## Red flags on the first hand-written sets (tests/red_flags)
 	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flags
 first-answer:  ## Fresh clone: time to the first answer, server memory
 	PYTHONPATH=. .venv/bin/python -m benchmarks.first_answer

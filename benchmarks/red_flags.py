@@ -3,9 +3,9 @@
     .venv/bin/python -m benchmarks.red_flags [--model models/walkwise.tar.gz]
 
 Parses every message of tests/red_flags/positives.yml and negatives.yml with
-the Rasa server's own message processor (patterns and classifier together)
-and prints:
-* recall: red-flag messages that got advice of their tier or a higher one;
+the Rasa server's own message processor and triage reader, and prints:
+* recall: red-flag messages that got advice of their tier or a higher one,
+  directly or after "yes" to one triage question;
 * tier accuracy: those that got exactly their tier;
 * emergency false-alarm rate: ordinary messages that got the emergency tier;
 * any-tier false-alarm rate: ordinary messages that got any red-flag advice.
@@ -56,34 +56,28 @@ def load_sets() -> tuple[list[tuple[str, str]], list[str]]:
     return positives, list(yaml.safe_load(NEGATIVES.read_text()))
 
 
-async def tier_of(agent, text: str) -> str | None:
-    parse_data = await agent.parse_message(text)
-    intent = (parse_data.get("intent") or {}).get("name")
-    return {"red_flag_emergency": "emergency", "red_flag_urgent": "urgent"}.get(intent)
-
-
 async def evaluate(model: Path) -> Result:
-    from rasa.core.agent import Agent
+    """Each red flag counts when it gets its tier's advice directly or after
+    answering "yes" to one triage question; an ordinary message counts as a
+    false alarm when it gets advice directly (a triage question is answered "no")."""
+    from benchmarks.red_flag_corpus import Parser
 
-    from server.hardening import install
-
-    install()
-    agent = Agent.load(str(model))
+    parser = Parser(model)
     positives, negatives = load_sets()
     result = Result(positives=len(positives), negatives=len(negatives))
     for expected, text in positives:
-        got = await tier_of(agent, text)
-        if RANK[got] >= RANK[expected]:
+        got = await parser.outcome((text,), "yes")
+        if RANK[got.tier] >= RANK[expected]:
             result.recalled += 1
         else:
-            result.misses.append(f"{expected} -> {got}: {text}")
-        result.exact_tier += got == expected
+            result.misses.append(f"{expected} -> {got.tier}: {text}")
+        result.exact_tier += got.tier == expected
     for text in negatives:
-        got = await tier_of(agent, text)
-        if got:
+        got = await parser.outcome((text,), "no")
+        if got.tier:
             result.any_false_alarms += 1
-            result.false_alarms.append(f"{got}: {text}")
-        result.emergency_false_alarms += got == "emergency"
+            result.false_alarms.append(f"{got.tier}: {text}")
+        result.emergency_false_alarms += got.tier == "emergency"
     return result
 
 

@@ -26,6 +26,7 @@ part, plus the NLU examples of every non-red-flag intent as negatives.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
@@ -57,8 +58,8 @@ from common.names import (
 )
 from understanding import red_flag_corpus
 from understanding.embeddings import shared_encoder
-from understanding.red_flag_model import NO_FLAG, RedFlagModel, Scores, first_person, pattern_features
-from understanding.red_flags import FLAG_TIERS, RedFlagDetector
+from understanding.red_flag_model import NO_FLAG, RedFlagModel, Scores, first_person, floor_rules, pattern_features
+from understanding.red_flags import FLAG_TIERS, Finding, Mention, RedFlagDetector
 from understanding.sentence_featurizer import sentence_embedding
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,17 @@ def configured_emergency_number() -> Optional[Text]:
     return os.environ.get(EMERGENCY_NUMBER_ENV, "").strip() or None
 
 
+def inputs_digest() -> Text:
+    """A hash of what the trained check depends on besides Rasa's training data."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    files = sorted((paths.RED_FLAG_CORPUS / "train").glob("*.yml"))
+    files += [here / name for name in ("red_flags.py", "red_flag_model.py", "red_flag_check.py", "embeddings.py")]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def sentences(doc: Doc) -> List[Doc]:
     """The sentences of a message of more than one, each as its own Doc."""
     spans, start = [], 0
@@ -142,6 +154,9 @@ class RedFlagCheck(GraphComponent):
             "fallback_threshold": 0.45,
             "regularisation": 4.0,
             "corpus": None,  # the training part of the corpus by default
+            # Part of the component's fingerprint, so Rasa's training cache
+            # retrains it when the corpus or the red-flag code changes.
+            "inputs_digest": inputs_digest(),
         }
 
     @classmethod
@@ -205,11 +220,14 @@ class RedFlagCheck(GraphComponent):
         nlp = spacy.load(paths.SPACY_PIPELINE)
         docs = list(nlp.pipe(texts))
         detector = RedFlagDetector(nlp.vocab)
-        patterns = np.array([pattern_features(detector.check(d), first_person(d)) for d in docs])
+        findings = [detector.check(d) for d in docs]
+        patterns = np.array([pattern_features(f, first_person(d)) for f, d in zip(findings, docs)])
         embeddings = shared_encoder().encode(texts)
         self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
             texts, embeddings, patterns, labels, lookalike
         )
+        self.model.floor_rules = floor_rules(findings, labels, detector.rules())
+        logger.info("red-flag floor: %d of %d rules", len(self.model.floor_rules), len(detector.rules()))
         if self.model_storage is not None and self.resource is not None:
             with self.model_storage.write_to(self.resource) as directory:
                 (Path(directory) / MODEL_FILE).write_bytes(pickle.dumps(self.model))
@@ -252,6 +270,21 @@ class RedFlagCheck(GraphComponent):
         scores, sentence = self.score(doc, sentence_embedding(message))
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""
+        # A rule of the floor (a phrase that in training almost always meant a
+        # red flag) gives the advice unless the classifier is sure it is not
+        # one, and then still asks.
+        floor = self._floor_mention(finding)
+        if floor is not None and probability >= self.config["pattern_floor"]:
+            tier, flag = FLAG_TIERS[floor.flag], floor.flag
+            if scores and probability >= self.config["flag_threshold"]:
+                by_classifier = self._tier_and_flag(scores)
+                if by_classifier[0] == EMERGENCY:
+                    tier, flag = by_classifier
+            self._mark(message, tier, flag, floor.text, "pattern", probability)
+            return
+        if floor is not None:
+            self._ask_triage(message, floor.flag, probability, floor.text)
+            return
         # Denied symptoms only, or a what-if: the classifier's score alone
         # asks the triage question rather than giving the advice.
         doubtful = finding.negated_only or finding.hypothetical
@@ -268,6 +301,8 @@ class RedFlagCheck(GraphComponent):
         if scores and doubtful and probability >= self.config["flag_threshold"]:
             self._ask_triage(message, self._tier_and_flag(scores)[1], probability, finding.phrase)
             return
+        # Any other hand-written phrase, not negated, asks unless the
+        # classifier is sure it is not a red flag.
         pattern_hit = bool(finding.tier) and not finding.general_question and not finding.hypothetical
         if probability >= self.config["triage_threshold"] or (
             pattern_hit and probability >= self.config["pattern_floor"]
@@ -280,6 +315,14 @@ class RedFlagCheck(GraphComponent):
             message.set(RED_FLAG_KEY, {"tier": None, "score": round(probability, 3)}, add_to_output=True)
         elif _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
             self._demote(message, probability, [m.text for m in finding.mentions if m.negated])
+
+    def _floor_mention(self, finding: Finding) -> Optional[Mention]:
+        """The first mention, not negated, of a rule of the floor."""
+        if self.model is None or finding.general_question or finding.hypothetical:
+            return None
+        floor = getattr(self.model, "floor_rules", frozenset())
+        found = [m for m in finding.mentions if not m.negated and m.rule in floor]
+        return min(found, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start)) if found else None
 
     def _tier_and_flag(self, scores: Scores) -> tuple[Text, Text]:
         if scores.emergency_share >= self.config["emergency_share"]:

@@ -53,8 +53,14 @@ def _read(path: Path, positive: bool) -> list[Example]:
 
 
 def load(directory: Path) -> list[Example]:
-    """The positives and look-alikes of one part of the corpus."""
-    return _read(directory / "positives.yml", True) + _read(directory / "lookalikes.yml", False)
+    """The positives and look-alikes of one part of the corpus (every
+    ``positives*.yml`` and ``lookalikes*.yml`` file in ``directory``)."""
+    examples: list[Example] = []
+    for path in sorted(directory.glob("positives*.yml")):
+        examples += _read(path, True)
+    for path in sorted(directory.glob("lookalikes*.yml")):
+        examples += _read(path, False)
+    return examples
 
 
 def read_texts(path: Path) -> list[str]:

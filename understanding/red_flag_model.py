@@ -35,6 +35,9 @@ NO_FLAG = "none"
 # because it is the kind of message the detector must learn to leave alone.
 LOOKALIKE_WEIGHT = 3.0
 ORDINARY_WEIGHT = 0.5
+# The embedding's values are small beside the n-grams' tf-idf weights; scaled
+# up, the meaning of the sentence counts for more than its spelling.
+EMBEDDING_SCALE = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,20 @@ def pattern_features(finding: Finding, first_person: bool) -> list[float]:
 
 
 class RedFlagModel:
-    def __init__(self, c: float = 4.0, seed: int = 7) -> None:
+    def __init__(self, c: float = 4.0, seed: int = 7, embedding_scale: float = EMBEDDING_SCALE) -> None:
         self.c = c
+        self.embedding_scale = embedding_scale
         self.seed = seed
         self.ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
         self.detector = LogisticRegression(C=c, max_iter=3000, random_state=seed)
         self.typer = LogisticRegression(C=c, max_iter=3000, random_state=seed)
+        # Hand-written rules that never matched a message without a red flag in
+        # the training data: the floor, which the classifier cannot overrule.
+        self.floor_rules: frozenset[str] = frozenset()
 
     def _features(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray, fit: bool = False):
         grams = self.ngrams.fit_transform(texts) if fit else self.ngrams.transform(texts)
-        return hstack([csr_matrix(embeddings), grams, csr_matrix(patterns)]).tocsr()
+        return hstack([csr_matrix(embeddings * self.embedding_scale), grams, csr_matrix(patterns)]).tocsr()
 
     def fit(
         self,
@@ -109,6 +116,23 @@ class RedFlagModel:
                 )
             )
         return scores
+
+
+def floor_rules(
+    findings: Sequence[Finding], labels: Sequence[str], all_rules: Sequence[str], min_precision: float = 0.9
+) -> frozenset[str]:
+    """The rules that, not negated, match messages with a red flag at least
+    ``min_precision`` of the time in the training data (or never match a
+    message without one)."""
+    hits: dict[str, list[int]] = {rule: [0, 0] for rule in all_rules}
+    for finding, label in zip(findings, labels):
+        if finding.general_question or finding.hypothetical:
+            continue
+        for rule in {m.rule for m in finding.mentions if not m.negated}:
+            hits.setdefault(rule, [0, 0])[label == NO_FLAG] += 1
+    return frozenset(
+        rule for rule, (true, false) in hits.items() if false == 0 or true / (true + false) >= min_precision
+    )
 
 
 def first_person(doc: Doc) -> bool:

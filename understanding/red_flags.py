@@ -18,6 +18,7 @@ red flags that say nothing about the writer ("what are red flags?").
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.matcher import Matcher
@@ -60,6 +61,18 @@ CLAUSE_STARTERS = {"i", "i'm", "im", "i've", "ive", "i'd", "my", "it", "it's", "
                    "so", "he", "she", "they", "we", "though", "yet", "which", "this", "that", "there", "since"}
 # A negation that is a whole answer ("No, ..."), reaching nothing after its comma.
 ANSWER_WORDS = {"no", "nope", "nah", "not", "never", "nothing", "none"}
+HYPOTHETICAL_FORMS = (
+    re.compile(r"\bif\b[^.?!]*\bever\b"),
+    re.compile(r"\bwhat (should|would|do|does) (i|you|we|one|someone|they) do if\b"),
+    re.compile(r"\bif (i|you|someone) (did|were|was|had|got)\b[^.?!]*\?"),
+)
+CONDITION_QUESTIONS = (
+    re.compile(r"\bwhat (does|do|is|are|would)\b[^.?!]*\b(mean|means|feel like|feels like|look like)\b"),
+    re.compile(r"\b(can|could|does|do|will|would|might)\b[^.?!]*\b(cause|causes|lead to|be a sign of|be caused by)\b"
+               r"[^.?!]*\?"),
+    re.compile(r"\bis\b[^.?!]*\bthe same (thing )?as\b"),
+    re.compile(r"\bwhy (do|does|would|is|are)\b[^.?!]*\b(doctors?|gps?|surgeons?|physios?|nurses?)\b"),
+)
 HYPOTHETICAL_CUES = (" what if ", " if i ever ", " if ever ", " suppose ", " supposing ", " imagine ",
                      " hypothetically ", " in future ", " in the future ", " if i were to ", " say i ",
                      " if someone ", " if a person ", " what would happen if ", " would it be ", " in case ")
@@ -221,6 +234,7 @@ PAIRS["swelling-or-change-in-shape"] = [(_SWELL, _BACK)]
 
 # Phrases that look like a flag word but are not one.
 EXCLUSIONS = [
+    [_lemmas("wet", "pee", "piss", "wee"), _lower("myself", "himself", "herself"), _lower("laughing", "laugh")],
     [_lower("hay", "cabin", "scarlet", "glandular", "yellow", "dengue"), _lemmas("fever")],
     [_lemmas("fall", "fell", "fallen", "falling"), _lower("asleep", "apart", "behind", "ill", "sick", "pregnant", "in", "for")],
     [_lower("fall", "autumn"), _lower("season")],
@@ -249,6 +263,7 @@ class Mention:
     end: int
     text: str
     negated: bool
+    rule: str = ""  # "<flag>|<n>" for the n-th phrase of the flag, "<flag>|pair<n>" for a pair
 
 
 @dataclass(frozen=True)
@@ -275,7 +290,8 @@ class RedFlagDetector:
         self.vocab = vocab
         self.phrases = Matcher(vocab)
         for flag, patterns in PHRASES.items():
-            self.phrases.add(flag, copy_patterns(patterns))
+            for index, pattern in enumerate(patterns):
+                self.phrases.add(f"{flag}|{index}", copy_patterns([pattern]))
         self.exclusions = Matcher(vocab)
         self.exclusions.add("exclusion", copy_patterns(EXCLUSIONS))
         self.general = Matcher(vocab)
@@ -298,8 +314,9 @@ class RedFlagDetector:
         for match_id, start, end in self.phrases(doc):
             if any(i in excluded for i in range(start, end)):
                 continue
-            flag = self.vocab.strings[match_id]
-            mentions.append(Mention(flag, start, end, doc[start:end].text, _negated(doc, start, clauses)))
+            rule = self.vocab.strings[match_id]
+            flag = rule.split("|")[0]
+            mentions.append(Mention(flag, start, end, doc[start:end].text, _negated(doc, start, clauses), rule))
 
         terms: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.terms(doc):
@@ -307,27 +324,32 @@ class RedFlagDetector:
                 continue
             terms.setdefault(self.vocab.strings[match_id], []).append((start, end))
         for flag, pairs in self.pair_labels.items():
-            for left_label, right_label in pairs:
+            for index, (left_label, right_label) in enumerate(pairs):
                 for ls, le in terms.get(left_label, []):
                     if _negated(doc, ls, clauses):
                         # "no numbness", "not any leg weakness": a denied symptom,
                         # recorded so a classifier guess cannot overrule it.
-                        mentions.append(Mention(flag, ls, le, doc[ls:le].text, True))
+                        mentions.append(Mention(flag, ls, le, doc[ls:le].text, True, f"{flag}|pair{index}"))
                     for rs, re_ in terms.get(right_label, []):
                         if sentences[ls] != sentences[rs] or abs(ls - rs) > PAIR_WINDOW or (ls, le) == (rs, re_):
                             continue
                         first = min(ls, rs)
                         span = doc[first : max(le, re_)]
                         negated = _negated(doc, ls, clauses) or _negated(doc, first, clauses)
-                        mentions.append(Mention(flag, span.start, span.end, span.text, negated))
+                        mentions.append(Mention(flag, span.start, span.end, span.text, negated, f"{flag}|pair{index}"))
 
         positive = [m for m in mentions if not m.negated]
-        general = bool(self.general(doc)) and not _first_person(doc)
+        general = (bool(self.general(doc)) or asks_about_a_condition(doc)) and not _first_person(doc)
         what_if = hypothetical(doc)
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, hypothetical=what_if)
         best = min(positive, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start))
         return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions), hypothetical=what_if)
+
+    def rules(self) -> list[str]:
+        """Every rule's name, as in ``Mention.rule``."""
+        names = [f"{flag}|{i}" for flag, patterns in PHRASES.items() for i in range(len(patterns))]
+        return names + [f"{flag}|pair{i}" for flag, pairs in PAIRS.items() for i in range(len(pairs))]
 
 
 
@@ -371,9 +393,15 @@ def _new_clause_after(doc: Doc, comma: int) -> bool:
 
 def hypothetical(doc: Doc) -> bool:
     """A what-if question ("what if my legs ever went numb?")."""
-    words = [t.lower_ for t in doc]
-    text = " ".join(words)
-    return any(cue in f" {text} " for cue in HYPOTHETICAL_CUES)
+    text = " " + " ".join(t.lower_ for t in doc) + " "
+    return any(cue in text for cue in HYPOTHETICAL_CUES) or any(p.search(text) for p in HYPOTHETICAL_FORMS)
+
+
+def asks_about_a_condition(doc: Doc) -> bool:
+    """A question about what a symptom means or causes ("what does foot drop mean?",
+    "can a slipped disc cause bladder problems?")."""
+    text = " " + doc.text.lower() + " "
+    return any(p.search(text) for p in CONDITION_QUESTIONS)
 
 
 def _first_person(doc: Doc) -> bool:
