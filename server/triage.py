@@ -8,7 +8,9 @@ server, so it works on every channel and without the action server:
   "not sure", the safe side of a safety question;
 * "no" answers what the first message asked, if it asked a guidance
   question, or says that nothing points to urgent care;
-* anything else is understood as a new message (a new red flag still wins).
+* anything else is understood as a new message. A red flag in the reply
+  wins, unless it is the one asked about ("no, I've been dieting" after a
+  question about weight loss is a "no").
 
 The answer is recorded in the parse data under ``red_flag.triage``.
 """
@@ -92,12 +94,13 @@ def resolve(
     ``flag_updates(tier, flag, phrase)`` returns the parse-data keys of a red
     flag; ``answerable`` are the intents the guidance answers.
     """
-    if (parse_data.get(RED_FLAG_KEY) or {}).get("tier"):
+    possible = pending.get("possible") or {}
+    found = parse_data.get(RED_FLAG_KEY) or {}
+    if found.get("tier") and found.get("flag") != possible.get("flag"):
         return  # a new red flag in the reply wins
     answer = answer_of(parse_data)
     if answer is None:
         return
-    possible = pending.get("possible") or {}
     record = {"flag": possible.get("flag"), "answer": answer}
     if answer == "yes":
         tier = possible.get("tier") or URGENT

@@ -42,7 +42,7 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from common import paths
 from common.names import (
@@ -67,7 +67,7 @@ logger = logging.getLogger(__name__)
 EMERGENCY_NUMBER_ENV = "WALKWISE_EMERGENCY_NUMBER"
 MAX_PHRASE_CHARS = 200
 MODEL_FILE = "red_flag_model.pkl"
-SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
+SENTENCE_BREAKS = {".", "!", "?", ";", ",", "\n"}
 MIN_SENTENCE_TOKENS = 3
 
 
@@ -130,8 +130,8 @@ def inputs_digest() -> Text:
     return digest.hexdigest()[:16]
 
 
-def sentences(doc: Doc) -> List[Doc]:
-    """The sentences of a message of more than one, each as its own Doc."""
+def sentences(doc: Doc) -> List[Span]:
+    """The sentences and clauses of a message of more than one."""
     spans, start = [], 0
     for token in doc:
         if token.text in SENTENCE_BREAKS or "\n" in token.text:
@@ -139,7 +139,16 @@ def sentences(doc: Doc) -> List[Doc]:
             start = token.i + 1
     spans.append(doc[start:])
     spans = [s for s in spans if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS]
-    return [s.as_doc() for s in spans] if len(spans) > 1 else []
+    return spans if len(spans) > 1 else []
+
+
+def _denied_or_asked(span: Span, finding: Finding) -> bool:
+    """A clause whose only symptom words are denied ("no bladder trouble"), or a
+    message that asks about red flags or what-ifs: its clauses are not scored alone."""
+    if finding.general_question or finding.hypothetical:
+        return True
+    inside = [m for m in finding.mentions if span.start <= m.start < span.end]
+    return bool(inside) and all(m.negated for m in inside)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -248,12 +257,14 @@ class RedFlagCheck(GraphComponent):
             self._detector = RedFlagDetector(doc.vocab)
         return self._detector
 
-    def score(self, doc: Doc, embedding: Optional[np.ndarray] = None) -> tuple[Optional[Scores], Optional[Scores]]:
-        """The scores of the whole message, and the highest of its sentences'
-        (None for a message of one sentence)."""
+    def score(
+        self, doc: Doc, finding: Finding, embedding: Optional[np.ndarray] = None
+    ) -> tuple[Optional[Scores], Optional[Scores]]:
+        """The scores of the whole message, and the highest of its sentences and
+        clauses (None for a message of one)."""
         if self.model is None:
             return None, None
-        parts = [doc, *sentences(doc)]
+        parts = [doc, *(s.as_doc() for s in sentences(doc) if not _denied_or_asked(s, finding))]
         texts = [p.text for p in parts]
         whole = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
         embeddings = np.vstack([whole[None, :], shared_encoder().encode(texts[1:])]) if len(parts) > 1 else whole[None, :]
@@ -267,7 +278,7 @@ class RedFlagCheck(GraphComponent):
         if doc is None:
             return
         finding = self.detector(doc).check(doc)
-        scores, sentence = self.score(doc, sentence_embedding(message))
+        scores, sentence = self.score(doc, finding, sentence_embedding(message))
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""
         # A rule of the floor (a phrase that in training almost always meant a

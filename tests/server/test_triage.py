@@ -87,3 +87,10 @@ def test_an_unrelated_reply_is_left_alone():
     parse = {"text": "how far should I walk", "intent": {"name": "ask_not_covered", "confidence": 0.9}}
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "ask_not_covered" and "red_flag" not in parse
+
+
+def test_the_answer_wins_over_a_mention_of_the_same_flag():
+    parse = {"text": "no, I've been dieting", "intent": {"name": "red_flag_urgent", "confidence": 1.0},
+             "red_flag": {"tier": "urgent", "flag": "saddle-numbness"}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_walking_helps"
