@@ -5,7 +5,9 @@
 This is where the thresholds in config.yml were chosen; it never reads the
 held-out part. For each fold the classifier is trained on the rest (corpus
 training part, ordinary aches and the NLU examples of every other intent) and
-scores the fold; the table shows, for a grid of thresholds, the red flags
+scores the fold; the table shows, for a grid of thresholds (advice when both
+estimates reach ``flag``, a question when their mean reaches ``triage`` or a
+pattern matched and the mean reaches ``floor``), the red flags
 flagged directly or after a triage question, and the look-alikes and ordinary
 NLU questions flagged or asked a question.
 """
@@ -60,6 +62,7 @@ def main() -> int:
     embeddings = shared_encoder().encode(texts)
 
     probability = np.zeros(len(texts))
+    agreement = np.zeros(len(texts))
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=0)
     for fit, held in folds.split(texts, np.where(group == "nlu", "nlu", labels)):
         model = RedFlagModel(c=args.regularisation).fit(
@@ -67,15 +70,16 @@ def main() -> int:
         )
         scores = model.score([texts[i] for i in held], embeddings[held], patterns[held])
         probability[held] = [s.probability for s in scores]
+        agreement[held] = [s.agreement for s in scores]
 
     flag, look, ordinary_q = group == "flag", group == "lookalike", group == "nlu"
     print(f"training part: {flag.sum()} red flags, {look.sum()} look-alikes, {ordinary_q.sum()} NLU examples")
     print(f"{'flag':>5} {'triage':>6} {'floor':>5} | {'flagged':>7} {'+asked':>7} | "
           f"{'look-alikes flagged':>19} {'asked':>6} | {'NLU flagged':>11} {'asked':>6}")
-    for high in (0.5, 0.6, 0.7):
-        for low in (0.3, 0.4):
+    for high in (0.4, 0.5, 0.6):
+        for low in (0.25, 0.3, 0.4):
             for floor in (0.1, 0.2, 0.3):
-                flagged = probability >= high
+                flagged = agreement >= high
                 asked = ~flagged & ((probability >= low) | (pattern_hit & (probability >= floor)))
                 print(f"{high:>5} {low:>6} {floor:>5} | {flagged[flag].mean():>7.3f} "
                       f"{(flagged | asked)[flag].mean():>7.3f} | {flagged[look].mean():>19.3f} "

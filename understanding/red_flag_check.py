@@ -156,8 +156,8 @@ class RedFlagCheck(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "flag_threshold": 0.6,
-            "triage_threshold": 0.3,
+            "flag_threshold": 0.5,
+            "triage_threshold": 0.4,
             "pattern_floor": 0.2,
             "emergency_share": 0.4,
             "fallback_threshold": 0.45,
@@ -270,7 +270,7 @@ class RedFlagCheck(GraphComponent):
         embeddings = np.vstack([whole[None, :], shared_encoder().encode(texts[1:])]) if len(parts) > 1 else whole[None, :]
         patterns = np.array([pattern_features(self.detector(p).check(p), first_person(p)) for p in parts])
         scores = self.model.score(texts, embeddings, patterns)
-        best_sentence = max(scores[1:], key=lambda s: s.probability) if len(scores) > 1 else None
+        best_sentence = max(scores[1:], key=lambda s: s.agreement) if len(scores) > 1 else None
         return scores[0], best_sentence
 
     def check(self, message: Message) -> None:
@@ -287,7 +287,7 @@ class RedFlagCheck(GraphComponent):
         floor = self._floor_mention(finding)
         if floor is not None and probability >= self.config["pattern_floor"]:
             tier, flag = FLAG_TIERS[floor.flag], floor.flag
-            if scores and probability >= self.config["flag_threshold"]:
+            if scores and scores.agreement >= self.config["flag_threshold"]:
                 by_classifier = self._tier_and_flag(scores)
                 if by_classifier[0] == EMERGENCY:
                     tier, flag = by_classifier
@@ -299,17 +299,17 @@ class RedFlagCheck(GraphComponent):
         # Denied symptoms only, or a what-if: the classifier's score alone
         # asks the triage question rather than giving the advice.
         doubtful = finding.negated_only or finding.hypothetical
-        if scores and probability >= self.config["flag_threshold"] and not doubtful:
+        if scores and scores.agreement >= self.config["flag_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(scores)
             how = "classifier+pattern" if finding.tier else "classifier"
             self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], how, probability)
             return
         # A sentence that alone looks like a red flag, in a message that as a
         # whole does not, gets the triage question: its context may explain it.
-        if sentence and sentence.probability >= self.config["flag_threshold"]:
+        if sentence and sentence.agreement >= self.config["flag_threshold"]:
             self._ask_triage(message, self._tier_and_flag(sentence)[1], sentence.probability, finding.phrase)
             return
-        if scores and doubtful and probability >= self.config["flag_threshold"]:
+        if scores and doubtful and scores.agreement >= self.config["flag_threshold"]:
             self._ask_triage(message, self._tier_and_flag(scores)[1], probability, finding.phrase)
             return
         # Any other hand-written phrase, not negated, asks unless the

@@ -1,9 +1,15 @@
 """The learned red-flag classifier.
 
-Two logistic regressions over one feature vector per message:
+Three learned parts:
 
-* the *detector* says whether the message shows a red flag at all
-  (probability ``p``);
+* the *detector*, a logistic regression, says whether the message shows a red
+  flag at all;
+* the *neighbours*: the training messages whose embeddings are nearest to the
+  message's vote the same (a weighted k-nearest-neighbour estimate). The two
+  fail in different ways (the regression on wording it has not seen, the
+  neighbours on look-alikes close to a red flag), so the advice needs both to
+  agree (``Scores.agreement``, the lower of the two) and a triage question
+  needs their mean (``Scores.probability``);
 * the *typer*, trained on red flags only, says which flag it is, and so which
   tier.
 
@@ -40,9 +46,14 @@ ORDINARY_WEIGHT = 0.5
 EMBEDDING_SCALE = 1.0
 
 
+NEIGHBOURS = 10
+NEIGHBOUR_TEMPERATURE = 0.02
+
+
 @dataclass(frozen=True)
 class Scores:
-    probability: float  # that the message shows a red flag
+    probability: float  # that the message shows a red flag: the mean of both estimates
+    agreement: float  # the lower of the two estimates
     flag: str  # the most likely flag
     flag_probability: float
     tier: str
@@ -93,22 +104,27 @@ class RedFlagModel:
         # Red flags as a whole weigh as much as everything else.
         weights[y == 1] *= weights[y == 0].sum() / max(weights[y == 1].sum(), 1e-9)
         self.detector.fit(x, y, sample_weight=weights)
+        self.neighbour_vectors = np.asarray(embeddings, dtype=np.float32)
+        self.neighbour_labels = y.astype(np.float32)
+        self.neighbour_weights = weights.astype(np.float32)
         positive = np.flatnonzero(y == 1)
         self.typer.fit(x[positive], np.array(labels)[positive])
         return self
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> list[Scores]:
         x = self._features(texts, embeddings, patterns)
-        probability = self.detector.predict_proba(x)[:, 1]
+        regression = self.detector.predict_proba(x)[:, 1]
+        neighbours = self.neighbour_vote(np.asarray(embeddings, dtype=np.float32))
         kinds = self.typer.predict_proba(x)
         classes = list(self.typer.classes_)
         emergency = np.array([FLAG_TIERS[c] == EMERGENCY for c in classes])
         scores = []
-        for p, row in zip(probability, kinds):
+        for p, q, row in zip(regression, neighbours, kinds):
             best = int(row.argmax())
             scores.append(
                 Scores(
-                    probability=float(p),
+                    probability=float((p + q) / 2),
+                    agreement=float(min(p, q)),
                     flag=classes[best],
                     flag_probability=float(row[best]),
                     tier=FLAG_TIERS[classes[best]],
@@ -116,6 +132,18 @@ class RedFlagModel:
                 )
             )
         return scores
+
+    def neighbour_vote(self, embeddings: np.ndarray) -> np.ndarray:
+        """The weighted share of red flags among each message's nearest training messages."""
+        similarity = embeddings @ self.neighbour_vectors.T
+        k = min(NEIGHBOURS, similarity.shape[1])
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        votes = []
+        for row, index in zip(similarity, nearest):
+            closeness = row[index]
+            weight = np.exp((closeness - closeness.max()) / NEIGHBOUR_TEMPERATURE) * self.neighbour_weights[index]
+            votes.append(float((weight * self.neighbour_labels[index]).sum() / weight.sum()))
+        return np.array(votes)
 
 
 def floor_rules(

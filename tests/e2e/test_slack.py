@@ -132,10 +132,10 @@ def test_a_red_flag_gets_the_advice_first(stack, fake_api):
 
 def test_a_triage_question_answered_with_a_typed_yes(stack, fake_api):
     channel = f"D{next(_ids):08d}"
-    post(stack, event_payload("I've lost some weight", "U7", channel))
+    post(stack, event_payload("I had a fall", "U7", channel))
     [question] = posted_to(fake_api, channel)
     assert question["text"].startswith("Before I answer, one quick safety question.")
     assert [b["value"] for b in question["blocks"][1]["elements"]] == ["/affirm", "/deny"]
     post(stack, event_payload("yes", "U7", channel))
     sent = posted_to(fake_api, channel, count=2)
-    assert sent[1]["text"].startswith("⚠️ Urgent: See a doctor today")
+    assert sent[1]["text"].startswith("🚨 Emergency: Call your local emergency number")

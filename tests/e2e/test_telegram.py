@@ -148,7 +148,7 @@ def test_registering_the_webhook_sends_the_secret_token(fake_api):
 
 def test_a_triage_question_answered_with_the_yes_button(stack, fake_api):
     chat = next(_chats)
-    post(stack, update_with(message=message(chat, "I've lost some weight")))
+    post(stack, update_with(message=message(chat, "I had a fall")))
     [question] = sent_to(fake_api, chat)
     assert plain(question["text"]).startswith("Before I answer, one quick safety question.")
     yes = question["reply_markup"]["inline_keyboard"][0][0]
@@ -157,13 +157,13 @@ def test_a_triage_question_answered_with_the_yes_button(stack, fake_api):
                 "message": message(chat, "question"), "chat_instance": "1", "data": yes["callback_data"]}
     assert post(stack, update_with(callback_query=callback)).status_code == 200
     sent = sent_to(fake_api, chat, count=2)
-    assert plain(sent[1]["text"]).startswith("⚠️ Urgent: See a doctor today")
+    assert plain(sent[1]["text"]).startswith("🚨 Emergency: Call your local emergency number")
 
 
 def test_a_triage_question_answered_with_a_typed_yes(stack, fake_api):
     chat = next(_chats)
-    post(stack, update_with(message=message(chat, "I've lost some weight")))
+    post(stack, update_with(message=message(chat, "I had a fall")))
     sent_to(fake_api, chat)
     post(stack, update_with(message=message(chat, "Yes")))
     sent = sent_to(fake_api, chat, count=2)
-    assert plain(sent[1]["text"]).startswith("⚠️ Urgent: See a doctor today")
+    assert plain(sent[1]["text"]).startswith("🚨 Emergency: Call your local emergency number")

@@ -7,7 +7,7 @@ from tests.e2e.helpers import new_sender, passage_text, reply_text
 from tests.e2e.test_red_flags import EMERGENCY, URGENT, assert_advice_alone
 
 # A message the trained model is unsure about: it asks before advising.
-UNCLEAR = "I've lost some weight"
+UNCLEAR = "I had a fall"
 QUESTION = "Before I answer, one quick safety question."
 
 
@@ -21,21 +21,21 @@ def ask_triage(stack, sender, text=UNCLEAR):
 def test_a_typed_yes_gets_the_advice_of_the_flag_asked_about(stack):
     sender = new_sender()
     replies = ask_triage(stack, sender)
-    assert "lost weight recently without trying" in replies[0]["text"]
-    assert_advice_alone(stack.ask(sender, "yes"), URGENT)
+    assert "Did your back pain start after this fall or injury" in replies[0]["text"]
+    assert_advice_alone(stack.ask(sender, "yes"), EMERGENCY)
 
 
 def test_the_yes_button_works_too(stack):
     sender = new_sender()
     replies = ask_triage(stack, sender)
-    assert_advice_alone(stack.ask(sender, replies[0]["buttons"][0]["payload"]), URGENT)
+    assert_advice_alone(stack.ask(sender, replies[0]["buttons"][0]["payload"]), EMERGENCY)
 
 
 def test_a_no_goes_on_to_answer_the_question_that_was_asked(stack):
     sender = new_sender()
-    ask_triage(stack, sender, f"{UNCLEAR}, should I still walk?")
-    text = reply_text(stack.ask(sender, "no, I've been dieting"))
-    assert passage_text("weight-management") in text
+    ask_triage(stack, sender, "my back flared up this morning")
+    text = reply_text(stack.ask(sender, "no, nothing like that"))
+    assert passage_text("note-1") in text
     assert "Emergency" not in text and "Urgent" not in text
 
 
@@ -58,9 +58,9 @@ def test_the_triage_answer_is_recorded(stack):
     with sqlite3.connect(stack.tracker_db) as db:
         records = [json.loads(d)["parse_data"].get("red_flag") for (d,) in db.execute(
             "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,))]
-    assert records[0]["possible"]["flag"] == "unexplained-weight-loss"
-    assert records[1]["tier"] == "urgent" and records[1]["detected_by"] == "triage"
-    assert records[1]["triage"] == {"flag": "unexplained-weight-loss", "answer": "yes"}
+    assert records[0]["possible"]["flag"] == "serious-fall-or-accident"
+    assert records[1]["tier"] == "emergency" and records[1]["detected_by"] == "triage"
+    assert records[1]["triage"] == {"flag": "serious-fall-or-accident", "answer": "yes"}
 
 
 def test_the_symptom_screen_stops_at_an_emergency_yes(stack):
@@ -90,5 +90,5 @@ def test_a_red_flag_in_the_middle_of_a_walking_conversation_after_a_question(sta
     sender = new_sender()
     assert passage_text("note-1") in reply_text(stack.ask(sender, "should i walk during a flare-up?"))
     ask_triage(stack, sender)
-    assert_advice_alone(stack.ask(sender, "yeah, without trying"), URGENT)
+    assert_advice_alone(stack.ask(sender, "yes, off a ladder"), EMERGENCY)
     assert "Reminder" in reply_text(stack.ask(sender, "what shoes should I wear?"))

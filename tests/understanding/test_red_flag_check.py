@@ -41,11 +41,12 @@ class FixedModel:
         return [self.scores for _ in texts]
 
 
-FEVER = Scores(probability=0.0, flag="fever", flag_probability=0.9, tier="urgent", emergency_share=0.1)
+FEVER = Scores(probability=0.0, agreement=0.0, flag="fever", flag_probability=0.9, tier="urgent",
+               emergency_share=0.1)
 
 
 def fixed(probability, base=FEVER, **config):
-    return RedFlagCheck({**CONFIG, **config}, model=FixedModel(replace(base, probability=probability)),
+    return RedFlagCheck({**CONFIG, **config}, model=FixedModel(replace(base, probability=probability, agreement=probability)),
                         emergency_number="999")
 
 
@@ -122,8 +123,11 @@ def test_a_general_question_becomes_ask_red_flags(nlp):
 def test_a_flag_buried_in_a_long_message_is_asked_about(nlp):
     class PerSentence(FixedModel):
         def score(self, texts, embeddings, patterns):
-            return [replace(FEVER, probability=0.9 if "shivering" in t and len(texts) > 1 and t != texts[0]
-                            else 0.1) for t in texts]
+            scores = []
+            for t in texts:
+                p = 0.9 if "shivering" in t and t != texts[0] else 0.1
+                scores.append(replace(FEVER, probability=p, agreement=p))
+            return scores
 
     check = RedFlagCheck(CONFIG, model=PerSentence(FEVER))
     msg = message(nlp, "I love my walks by the river. Since Monday I've been shivering with a temperature. "
@@ -156,3 +160,10 @@ def test_the_classifier_fits_the_training_part(trained, nlp):
     alarmed = sum(outcome(trained, nlp, e.text) in ("red_flag_emergency", "red_flag_urgent") for e in lookalikes)
     assert caught / len(flags) >= 0.97
     assert alarmed / len(lookalikes) <= 0.02
+
+
+def test_the_advice_needs_both_estimates_to_agree(nlp):
+    msg = message(nlp, "I've been feverish since yesterday and my back hurts")
+    split = replace(FEVER, probability=0.7, agreement=CONFIG["flag_threshold"] - 0.1)
+    RedFlagCheck(CONFIG, model=FixedModel(split)).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
