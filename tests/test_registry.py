@@ -19,7 +19,7 @@ def test_every_domain_action_is_registered_once(domain):
 
 
 def test_every_action_in_rules_and_stories_exists(domain):
-    known = set(domain["actions"]) | set(domain["responses"])
+    known = set(domain["actions"]) | set(domain["responses"]) | set(domain.get("forms") or {})
     for name in ("rules.yml", "stories.yml"):
         data = yaml.safe_load((ROOT / "data" / name).read_text())
         for item in data.get("rules") or data.get("stories"):

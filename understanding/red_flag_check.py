@@ -58,7 +58,15 @@ from common.names import (
 )
 from understanding import red_flag_corpus
 from understanding.embeddings import shared_encoder
-from understanding.red_flag_model import NO_FLAG, RedFlagModel, Scores, first_person, floor_rules, pattern_features
+from understanding.red_flag_model import (
+    NO_FLAG,
+    RedFlagModel,
+    Scores,
+    first_person,
+    floor_rules,
+    out_of_fold_scores,
+    pattern_features,
+)
 from understanding.red_flags import FLAG_TIERS, Finding, Mention, RedFlagDetector
 from understanding.sentence_featurizer import sentence_embedding
 
@@ -157,6 +165,7 @@ class RedFlagCheck(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "flag_threshold": 0.5,
+            "sentence_flag_threshold": 0.9,
             "triage_threshold": 0.4,
             "pattern_floor": 0.2,
             "emergency_share": 0.4,
@@ -235,7 +244,10 @@ class RedFlagCheck(GraphComponent):
         self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
             texts, embeddings, patterns, labels, lookalike
         )
-        self.model.floor_rules = floor_rules(findings, labels, detector.rules())
+        held_out = out_of_fold_scores(texts, embeddings, patterns, labels, lookalike, float(self.config["regularisation"]))
+        self.model.floor_rules = floor_rules(
+            findings, labels, detector.rules(), held_out, float(self.config["pattern_floor"])
+        )
         logger.info("red-flag floor: %d of %d rules", len(self.model.floor_rules), len(detector.rules()))
         if self.model_storage is not None and self.resource is not None:
             with self.model_storage.write_to(self.resource) as directory:
@@ -304,8 +316,13 @@ class RedFlagCheck(GraphComponent):
             how = "classifier+pattern" if finding.tier else "classifier"
             self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], how, probability)
             return
-        # A sentence that alone looks like a red flag, in a message that as a
-        # whole does not, gets the triage question: its context may explain it.
+        # A sentence that alone is surely a red flag, buried in a longer
+        # message, gets the advice; one that only looks like one gets the
+        # triage question: its context may explain it.
+        if sentence and sentence.agreement >= self.config["sentence_flag_threshold"] and not doubtful:
+            tier, flag = self._tier_and_flag(sentence)
+            self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], "classifier", sentence.agreement)
+            return
         if sentence and sentence.agreement >= self.config["flag_threshold"]:
             self._ask_triage(message, self._tier_and_flag(sentence)[1], sentence.probability, finding.phrase)
             return

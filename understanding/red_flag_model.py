@@ -147,20 +147,49 @@ class RedFlagModel:
 
 
 def floor_rules(
-    findings: Sequence[Finding], labels: Sequence[str], all_rules: Sequence[str], min_precision: float = 0.9
+    findings: Sequence[Finding],
+    labels: Sequence[str],
+    all_rules: Sequence[str],
+    held_out_scores: Sequence[float],
+    min_score: float,
+    min_precision: float = 0.9,
 ) -> frozenset[str]:
-    """The rules that, not negated, match messages with a red flag at least
-    ``min_precision`` of the time in the training data (or never match a
-    message without one)."""
+    """The rules that, not negated, matched messages with a red flag at least
+    ``min_precision`` of the time in the training data, counting only messages
+    whose out-of-fold classifier score reached ``min_score`` (where the floor
+    applies), or that never matched a message without one."""
     hits: dict[str, list[int]] = {rule: [0, 0] for rule in all_rules}
-    for finding, label in zip(findings, labels):
-        if finding.general_question or finding.hypothetical:
+    for finding, label, score in zip(findings, labels, held_out_scores):
+        if finding.general_question or finding.hypothetical or score < min_score:
             continue
         for rule in {m.rule for m in finding.mentions if not m.negated}:
             hits.setdefault(rule, [0, 0])[label == NO_FLAG] += 1
     return frozenset(
         rule for rule, (true, false) in hits.items() if false == 0 or true / (true + false) >= min_precision
     )
+
+
+def out_of_fold_scores(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    patterns: np.ndarray,
+    labels: Sequence[str],
+    lookalike: Sequence[bool],
+    c: float,
+    folds: int = 5,
+) -> np.ndarray:
+    """Each training message's score from a model that did not see it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels_array = np.array(labels)
+    scores = np.zeros(len(texts))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for fit, held in splitter.split(texts, labels_array):
+        model = RedFlagModel(c=c).fit(
+            [texts[i] for i in fit], embeddings[fit], patterns[fit], labels_array[fit], np.array(lookalike)[fit]
+        )
+        scores[held] = [s.probability for s in model.score([texts[i] for i in held], embeddings[held], patterns[held])]
+    return scores
 
 
 def first_person(doc: Doc) -> bool:

@@ -5,6 +5,7 @@ import sys
 import yaml
 
 from benchmarks.nlu_heldout import HELDOUT, evaluate
+from common.names import INTENT_RED_FLAG_POSSIBLE, INTENT_TRIAGE_CLEAR
 from tests.conftest import ROOT
 
 MIN_HELDOUT_MACRO_F1 = 0.90
@@ -17,12 +18,28 @@ def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
+def expected_validator_warnings() -> set[str]:
+    """Warnings of stock `rasa data validate` that do not apply here: intents set
+    by the red-flag check or the triage reader (never predicted, so they have no
+    examples), and the questions of a form, which the form asks itself."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    expected = {
+        f"The intent '{intent}' is listed in the domain file, but is not found in the NLU training data."
+        for intent in (INTENT_RED_FLAG_POSSIBLE, INTENT_TRIAGE_CLEAR)
+    }
+    for form in domain["forms"].values():
+        expected |= {f"The utterance 'utter_ask_{slot}' is not used in any story or rule."
+                     for slot in form["required_slots"]}
+    return expected
+
+
 def test_data_validate_passes_without_warnings():
     result = rasa("data", "validate")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     warnings = [line for line in output.splitlines() if "UserWarning" in line or " WARNING " in line]
-    assert warnings == []
+    unexpected = [w for w in warnings if not any(known in w for known in expected_validator_warnings())]
+    assert unexpected == []
 
 
 def test_conversation_stories_pass(trained_model, tmp_path):
