@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from common.names import METADATA_KEY, RED_FLAG_KEY
 from guidance.store import GuidanceStore
 
 RED_FLAG_DOCUMENT = "red-flags-lower-back-pain"
 ADVICE_PASSAGE = {"emergency": "emergency-advice", "urgent": "urgent-advice"}
 DEFAULT_EMERGENCY_NUMBER = "your local emergency number"
-METADATA_KEY = "walkwise"
 REMINDER_MARK = "red_flag_reminder"
 
 
@@ -26,7 +26,7 @@ def pending_tier(events: Iterable[dict[str, Any]]) -> str | None:
             if ((event.get("metadata") or {}).get(METADATA_KEY) or {}).get(REMINDER_MARK):
                 return None
         elif event.get("event") == "user":
-            tier = ((event.get("parse_data") or {}).get("red_flag") or {}).get("tier")
+            tier = ((event.get("parse_data") or {}).get(RED_FLAG_KEY) or {}).get("tier")
             if tier in ADVICE_PASSAGE:
                 return tier
     return None

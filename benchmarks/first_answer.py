@@ -10,6 +10,7 @@ memory (VmRSS) of the Rasa server and the action server, and stops them.
 Ports 5005 and 5055 must be free.
 """
 from __future__ import annotations
+from common import paths
 
 import argparse
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 QUESTION = "Does walking help my lower back pain?"
 EXPECTED = "walking can be beneficial"
 

@@ -7,6 +7,7 @@ macro-F1, accuracy and every misclassified question. The low-confidence
 fallback counts as a miss.
 """
 from __future__ import annotations
+from common import paths
 
 import argparse
 import json
@@ -14,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 
 
@@ -41,7 +42,7 @@ def evaluate(model: Path, out: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "walkwise.tar.gz")
+    parser.add_argument("--model", type=Path, default=paths.MODEL)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu-heldout")
     args = parser.parse_args()
     result = evaluate(args.model, args.out)

@@ -11,6 +11,7 @@ the Rasa server's own message processor and triage reader, and prints:
 * any-tier false-alarm rate: ordinary messages that got any red-flag advice.
 """
 from __future__ import annotations
+from common import paths
 
 import argparse
 import asyncio
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 POSITIVES = ROOT / "tests" / "red_flags" / "positives.yml"
 NEGATIVES = ROOT / "tests" / "red_flags" / "negatives.yml"
 RANK = {None: 0, "urgent": 1, "emergency": 2}
@@ -83,7 +84,7 @@ async def evaluate(model: Path) -> Result:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "walkwise.tar.gz")
+    parser.add_argument("--model", type=Path, default=paths.MODEL)
     args = parser.parse_args()
     result = asyncio.run(evaluate(args.model))
     for line in result.misses:

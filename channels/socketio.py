@@ -18,6 +18,7 @@ The signing key is ``WALKWISE_SESSION_SECRET``, or a random key kept in
 ``var/session-secret`` so that sessions survive a restart.
 """
 from __future__ import annotations
+from common import paths
 
 import hashlib
 import hmac
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 ORIGINS, SESSION_SECRET = "WALKWISE_WIDGET_ORIGINS", "WALKWISE_SESSION_SECRET"
 DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
-SECRET_FILE = Path(__file__).resolve().parent.parent / "var" / "session-secret"
+SECRET_FILE = paths.ROOT / "var" / "session-secret"
 
 
 def session_key() -> bytes:

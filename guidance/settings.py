@@ -1,11 +1,12 @@
 """Where the guidance lives. Read from the environment once, when asked."""
 from __future__ import annotations
+from common import paths
 
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS_DIR = ROOT / "guidance" / "documents"
+ROOT = paths.ROOT
+DOCUMENTS_DIR = paths.DOCUMENTS_DIR
 ROUTES_FILE = ROOT / "guidance" / "routes.yml"
 
 DATABASE_URL_ENV = "WALKWISE_GUIDANCE_DB_URL"

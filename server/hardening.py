@@ -30,6 +30,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from common import paths
+from common.names import METADATA_KEY, RED_FLAG_KEY
 from server import messages, triage
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector
@@ -37,19 +39,17 @@ from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_te
 
 logger = logging.getLogger(__name__)
 
-METADATA_KEY = "walkwise"
 ACTION_TIMEOUT_ENV = "WALKWISE_ACTION_TIMEOUT"
 DEFAULT_ACTION_TIMEOUT = 10.0
 
 _installed = False
-SPACY_PIPELINE = Path(__file__).resolve().parent.parent / "build" / "spacy-en-walkwise"
 
 
 @lru_cache(maxsize=1)
 def _payload_checker() -> Tuple[Any, RedFlagDetector]:
     import spacy
 
-    nlp = spacy.load(SPACY_PIPELINE)
+    nlp = spacy.load(paths.SPACY_PIPELINE)
     return nlp, RedFlagDetector(nlp.vocab)
 
 
@@ -57,7 +57,7 @@ def check_payload(parse_data: Dict[str, Any]) -> None:
     """Runs the red-flag check on a ``/intent{...}`` payload, whose parse result
     Rasa's regex handler rebuilt without the NLU check's findings."""
     text = parse_data.get("text") or ""
-    if not text.startswith("/") or parse_data.get("red_flag"):
+    if not text.startswith("/") or parse_data.get(RED_FLAG_KEY):
         return
     nlp, detector = _payload_checker()
     finding = detector.check(nlp(text))

@@ -8,13 +8,30 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from common import paths
 from guidance.ingest import ingest_file
 from guidance.routes import load_routes
 from guidance.store import GuidanceStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
+TESTS = Path(__file__).resolve().parent
 WALKING_DOC = ROOT / "guidance" / "documents" / "walking-lower-back-pain.txt"
 WALKING_SLUG = "walking-lower-back-pain"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test with its tier, by folder."""
+    for item in items:
+        folder = Path(str(item.fspath)).relative_to(TESTS).parts[0]
+        if item.fspath.basename == "test_widget_browser.py":
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.e2e)
+        elif folder == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        elif folder == "rasa":
+            item.add_marker(pytest.mark.model)
+        else:
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture

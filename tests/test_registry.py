@@ -33,3 +33,12 @@ def test_every_guidance_intent_has_twenty_examples(routes):
     counts = {b["intent"]: sum(1 for line in b["examples"].splitlines() if line.strip().startswith("- ")) for b in nlu}
     for intent in routes:
         assert counts.get(intent, 0) >= 20, intent
+
+
+def test_the_domain_the_routes_and_the_guidance_rule_list_the_same_questions(domain, routes):
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text())["rules"]
+    [rule] = [r for r in rules if r["steps"][-1] == {"action": "action_answer_question"}]
+    in_rule = [step["intent"] for step in rule["steps"][0]["or"]]
+    assert len(in_rule) == len(set(in_rule))
+    assert set(in_rule) == set(routes)
+    assert set(routes) <= set(domain["intents"])

@@ -7,6 +7,7 @@ treat "walking", "walked" and "walks" as one word. The result is saved to
 ``build/spacy-en-walkwise`` and ``config.yml`` points ``SpacyNLP`` at it.
 """
 from __future__ import annotations
+from common import paths
 
 import argparse
 from pathlib import Path
@@ -14,8 +15,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = ROOT / "build" / "spacy-en-walkwise"
+DEFAULT_OUTPUT = paths.SPACY_PIPELINE
 PIPELINE_NAME = "en_walkwise"
 PIPELINE_VERSION = "1.0.0"
 

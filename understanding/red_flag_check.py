@@ -132,7 +132,8 @@ def inputs_digest() -> Text:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     files = sorted((paths.RED_FLAG_CORPUS / "train").glob("*.yml"))
-    files += [here / name for name in ("red_flags.py", "red_flag_model.py", "red_flag_check.py", "embeddings.py")]
+    files += [here / name for name in ("red_flags.py", "red_flag_vocabulary.yml", "red_flag_model.py",
+                                        "red_flag_check.py", "embeddings.py")]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

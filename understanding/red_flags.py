@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from understanding.patterns import ANY, OPT, copy_patterns
-from understanding.patterns import lemmas as _lemmas
-from understanding.patterns import lower as _lower
+from understanding.patterns import copy_patterns
 
 EMERGENCY = "emergency"
 URGENT = "urgent"
@@ -81,179 +81,57 @@ FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "
 GENERAL_TOPIC = {"red-flag", "warning-sign", "cauda-equina"}
 
 
-CANT = [_lower("ca", "can", "could", "cud", "wo"), _lower("n't", "not", "nt")]
-CANT_ALT = [_lower("cannot", "cant", "couldnt", "cudnt", "cnt")]
-MY = {"LOWER": {"IN": ["my", "the", "his", "her", "their", "your", "both"]}, "OP": "?"}
+VOCABULARY = Path(__file__).resolve().parent / "red_flag_vocabulary.yml"
+Pattern = list[dict]
 
-NUMB_WORDS = ("numb", "numbness", "tingle", "tingling", "tingly", "dead", "deadness", "nummness", "numbe",
-              "nuumb", "numbed")
-WEAK_WORDS = ("weak", "weakness", "weaker", "floppy", "jelly", "wobbly", "buckle", "buckling", "paralysed",
-              "paralyzed", "collapse", "collapsing")
-SADDLE_WORDS = ("saddle", "groin", "genital", "genitals", "genitalia", "privates", "bum", "buttock", "buttocks",
-                "butt", "backside", "bottom", "anus", "perineum", "crotch", "vagina", "penis", "testicle",
-                "testicles", "scrotum", "arse", "ass", "bumcheek", "cheeks", "vulva", "taint", "nether",
-                "undercarriage", "wipe", "wiped", "wiping")
 
-# Single phrases: (flag, patterns).
-PHRASES: dict[str, list[list[dict]]] = {
-    "saddle-numbness": [
-        [_lower("saddle"), _lemmas("numbness", "anaesthesia", "anesthesia", "area", "region")],
-    ],
-    "bladder-or-bowel-problems": [
-        [_lemmas("wet", "pee", "piss", "wee", "soil", "poo", "poop", "mess", "urinate", "leak", "shit"), _lower("myself", "himself", "herself", "themselves", "yourself", "meself", "myslef", "mysef")],
-        [_lower("peed", "pooed", "pooped", "weed", "wetted", "soiled", "pissed", "shat", "wet", "messed"), _lower("myself", "himself", "herself", "themselves", "meself", "myslef", "mysef")],
-        [_lemmas("wet", "soil"), _lower("the", "my", "his", "her"), _lower("bed", "pants", "trousers", "knickers", "underwear")],
-        [*CANT, _lemmas("pee", "wee", "urinate", "piss", "poo", "poop")],
-        [*CANT_ALT, _lemmas("pee", "wee", "urinate", "piss", "poo", "poop")],
-        [*CANT, _lemmas("control", "hold", "empty", "feel"), MY, _lemmas("bladder", "bowel", "bowels", "pee", "wee", "poo", "urine")],
-        [*CANT_ALT, _lemmas("control", "hold", "empty", "feel"), MY, _lemmas("bladder", "bowel", "bowels", "pee", "wee", "poo", "urine")],
-        [_lemmas("trouble", "difficulty", "problem", "issue", "struggle", "struggling", "hard", "unable"), ANY, ANY, _lemmas("pee", "peeing", "wee", "weeing", "urinate", "urinating", "urine")],
-        [_lemmas("pass", "passing"), _lemmas("urine", "water")],
-        [_lemmas("lose", "lost", "lack", "loss", "no", "losing"), _lower("of")  | OPT, _lower("control", "controll", "contol", "feeling", "sensation"), _lower("of", "over", "in"), MY, _lower("bladder", "bowel", "bowels", "bowls", "pee", "wee", "poo", "toilet")],
-        [_lemmas("bladder", "bowel", "bowels"), ANY, ANY, _lemmas("control", "leak", "leaking", "accident", "problem", "issue", "numb", "go", "gone", "fail", "trouble", "weird", "empty", "stop", "feel")],
-        [*CANT, _lemmas("tell", "feel", "sense", "know"), _lower("when", "if"), ANY, ANY, ANY, _lemmas("pee", "wee", "poo", "urinate")],
-        [*CANT_ALT, _lemmas("tell", "feel", "sense", "know"), _lower("when", "if"), ANY, ANY, ANY, _lemmas("pee", "wee", "poo", "urinate")],
-        [*CANT, _lemmas("empty"), _lower("it", "my", "the")],
-        [*CANT_ALT, _lemmas("empty"), _lower("it", "my", "the")],
-        [_lemmas("incontinent", "incontinence", "retention", "dribble", "dribbling")],
-        [_lemmas("leak", "leaking"), _lemmas("urine", "pee", "wee", "poo")],
-        [_lemmas("accident"), _lower("in"), MY, _lemmas("pant", "pants", "trousers", "bed", "underwear")],
-        [_lower("have", "had", "having"), _lower("n't", "not"), _lemmas("pee", "wee", "urinate")],
-        [_lower("n't", "not", "never"), _lower("been")  | OPT, _lower("able"), _lower("to"), _lemmas("pee", "wee", "urinate", "poo", "empty")],
-        [_lower("unable"), _lower("to"), _lemmas("pee", "wee", "urinate", "poo", "empty")],
-        [_lower("havent", "haven't", "hasnt"), _lemmas("pee", "wee", "urinate")],
-        [_lemmas("pee", "wee", "urine"), _lower("wo", "will"), _lower("n't", "not"), _lower("come", "start", "flow")],
-        [_lemmas("feel"), _lower("when"), _lower("i"), _lower("need"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
-        [_lemmas("no"), _lower("urge", "sensation", "feeling"), _lower("to"), _lemmas("pee", "wee", "go", "poo")],
-    ],
-    "weakness-or-numbness-in-the-legs": [
-        [_lower("foot", "feet"), ANY, ANY, _lemmas("drop", "drag", "dragging", "slap", "slapping", "flop", "floppy")],
-        [_lower("drop"), _lower("foot")],
-        [_lemmas("drag", "dragging"), MY, _lower("foot", "feet", "leg", "legs", "toes")],
-        [_lower("legs", "leg", "knees"), _lemmas("give", "giving", "gave", "keep"), ANY, _lower("way", "out", "in", "giving")],
-        [_lower("legs", "leg"), _lower("keep", "kept")  | OPT, _lemmas("buckle", "collapse", "collapsing", "fail", "failing")],
-        [_lemmas("weaker"), _lower("and"), _lemmas("weaker")],
-        [_lower("leg", "legs", "foot"), ANY, _lemmas("get", "getting", "go", "grow", "growing"), _lemmas("weak", "weaker", "numb", "floppy")],
-        [*CANT, _lemmas("lift", "move", "raise", "feel", "control"), MY, _lower("foot", "feet", "legs", "toes", "leg")],
-        [*CANT_ALT, _lemmas("lift", "move", "raise", "feel", "control"), MY, _lower("foot", "feet", "legs", "toes", "leg")],
-        [_lower("lost"), _lower("the")  | OPT, _lower("use", "feeling", "strength", "control"), _lower("of", "in"), MY, _lower("legs", "feet", "leg")],
-        [_lemmas("trip", "tripping", "stumble", "stumbling"), _lower("over"), MY, _lower("foot", "feet", "toes", "own")],
-    ],
-    "sexual-problems": [
-        [_lemmas("erectile"), _lemmas("dysfunction", "problem", "issue")],
-        [_lemmas("sexual"), _lemmas("dysfunction", "problem", "issue", "function", "numbness")],
-        [*CANT, _lemmas("get", "keep", "maintain"), _lower("an", "a")  | OPT, _lemmas("erection", "hard", "hard-on")],
-        [*CANT_ALT, _lemmas("get", "keep", "maintain"), _lower("an", "a")  | OPT, _lemmas("erection", "hard", "hard-on")],
-        [*CANT, _lemmas("get"), _lower("it"), _lower("up")],
-        [_lemmas("impotent", "impotence")],
-        [_lemmas("erection", "erections", "orgasm", "climax", "ejaculate", "ejaculation"), ANY, _lemmas("problem", "issue", "stop", "gone", "trouble", "difficult", "difficulty")],
-        [_lemmas("feel", "feeling", "sensation"), ANY, ANY, _lower("during", "in", "when", "having"), _lemmas("sex", "intercourse")],
-        [_lemmas("numb", "numbness"), ANY, ANY, _lemmas("sex", "intercourse")],
-        [_lemmas("sex"), ANY, _lemmas("numb", "different", "problem", "weird")],
-        [*CANT, _lemmas("orgasm", "climax", "ejaculate")],
-    ],
-    "serious-fall-or-accident": [
-        [_lemmas("fall", "fell", "fallen", "tumble", "slip", "slipped"), _lower("off", "from", "down", "over", "out", "on", "onto", "backwards", "backward")],
-        [_lower("bad", "serious", "big", "nasty", "heavy", "hard", "major", "awful"), _lemmas("fall", "tumble", "crash", "accident", "landing")],
-        [_lower("car", "road", "motorbike", "motorcycle", "bike", "cycling", "traffic", "work", "rta", "skiing", "riding", "rugby", "football", "horse"), _lemmas("accident", "crash", "collision", "smash", "fall")],
-        [_lemmas("hit", "knock", "knocked", "run"), _lower("down", "over")  | OPT, _lower("by", "down", "over"), _lower("a", "an")  | OPT, _lower("car", "van", "bus", "lorry", "truck", "bike", "cyclist", "vehicle", "motorbike")],
-        [_lemmas("crash", "crashed", "collision", "whiplash", "tackle", "tackled")],
-        [_lemmas("come", "came"), _lower("off"), MY, _lower("bike", "horse", "motorbike", "ladder", "scooter")],
-        [_lemmas("land", "landed"), _lower("on"), MY, _lower("back", "bum", "tailbone", "coccyx", "spine")],
-        [_lemmas("fall", "fell", "fallen")],
-        [_lemmas("accident")],
-    ],
-    "fever": [
-        [_lemmas("fever", "feverish", "fevers", "shivery", "rigor", "rigors", "shivering", "feverishness")],
-        [_lower("feverr", "fevre", "fver", "feaver", "fevor", "fevar", "temprature", "temperture")],
-        [_lower("chills", "shivers")],
-        [_lower("high", "a", "raised", "running", "got"), _lemmas("temperature", "temp")],
-        [_lemmas("temperature"), _lower("of", "is", "was")  | OPT, {"LIKE_NUM": True}],
-        [_lower("burning"), _lower("up")],
-        [_lower("hot"), _lower("and"), _lower("cold", "shivery", "sweaty")],
-    ],
-    "history-of-cancer": [
-        [_lemmas("cancer", "cancers", "tumour", "tumor", "tumours", "tumors", "chemo", "chemotherapy", "radiotherapy",
-                 "malignancy", "malignant", "metastasis", "metastases", "metastatic", "leukaemia", "leukemia",
-                 "lymphoma", "myeloma", "oncologist", "oncology", "carcinoma", "melanoma", "sarcoma", "mets")],
-    ],
-    "pain-at-night-or-at-rest": [
-        [_lower("even"), _lower("when", "while", "if", "at", "after")  | OPT, ANY, ANY, _lemmas("lie", "lying", "rest", "resting", "laying", "lay")],
-        [_lemmas("lie", "lying", "laying", "lay", "rest", "resting"), _lower("down", "flat", "still")  | OPT, _lower("does", "do", "did", "wo", "will", "ca", "can")  | OPT, _lower("n't", "not", "nt", "doesnt", "dont", "wont", "cant"), ANY, _lemmas("help", "ease", "relieve", "stop", "improve", "better", "change", "work")],
-        [_lemmas("lie", "lying", "laying", "lay"), _lower("down")  | OPT, _lemmas("make", "makes"), _lower("it"), _lemmas("bad", "worse")],
-        [_lower("worse"), _lower("when", "while", "if")  | OPT, _lower("i")  | OPT, _lemmas("lie", "lying", "laying", "rest", "resting")],
-        [_lower("night"), _lemmas("pain", "ache", "aching")],
-        [_lemmas("wake", "woke", "waking"), ANY, _lower("up", "awake")  | OPT, _lower("at", "in", "during", "every", "all")  | OPT, _lower("the")  | OPT, _lower("night", "nights")],
-    ],
-    "night-sweats": [
-        [_lower("night"), _lemmas("sweat", "sweats", "sweating")],
-        [_lemmas("drench", "drenched", "soak", "soaked", "soaking", "pour", "pouring", "dripping", "drip"), _lower("in", "with", "wet")  | OPT, _lemmas("sweat")],
-        [_lemmas("wake", "woke", "waking"), _lower("up")  | OPT, _lemmas("sweat", "sweaty", "soak", "soaked", "drench", "drenched", "wet", "sweating")],
-    ],
-    "swelling-or-change-in-shape": [
-        [_lemmas("change", "changed", "changing"), _lower("in", "of")  | OPT, _lower("the")  | OPT, _lemmas("shape")],
-        [_lemmas("shape"), _lower("of"), MY, _lower("back", "spine")],
-        [_lower("back", "spine"), _lemmas("look", "looks", "looking", "seem", "is", "has"), ANY, _lemmas("different", "deformed", "bent", "crooked", "misshapen", "lumpy", "wonky", "curved", "swollen", "change")],
-        [_lemmas("deformity", "deformed", "misshapen", "hump", "hunchback")],
-    ],
-}
+class VocabularyError(ValueError):
+    """A line of the red-flag vocabulary cannot be read."""
 
-# Pair rules: a term from the first set and one from the second in one sentence,
-# at most PAIR_WINDOW tokens apart.
-PAIRS: dict[str, list[tuple[list[list[dict]], list[list[dict]]]]] = {}
-_NUMB = [[_lemmas(*NUMB_WORDS)], [*CANT, _lemmas("feel")], [*CANT_ALT, _lemmas("feel")],
-         [_lower("no"), _lower("longer"), _lemmas("feel")], [_lower("lost"), _lower("all")  | OPT, _lower("feeling", "sensation", "sensations")],
-         [_lower("no"), _lower("feeling", "sensation")], [_lemmas("lose", "lost", "losing"), ANY, _lower("feeling", "sensation", "sensations")],
-         [_lower("pins"), _lower("and", "&", "n"), _lower("needles")], [_lemmas("fall", "fell", "gone"), _lower("asleep")]]
-_SADDLE = [[_lemmas(*SADDLE_WORDS)], [_lower("between"), MY, _lower("legs")], [_lower("private"), _lemmas("part", "area")],
-           [_lower("down"), _lower("there", "below")], [_lower("inner"), _lemmas("thigh")]]
-_BOTH_LEGS = [[_lower("legs", "feet", "thighs", "knees")], [_lower("both"), _lower("leg", "legs", "feet", "sides", "foot")],
-              [_lower("lower"), _lower("body", "half")], [_lower("waist"), _lower("down")]]
-_WEAK = [[_lemmas(*WEAK_WORDS)], [*CANT, _lemmas("move", "stand", "lift")], [*CANT_ALT, _lemmas("move", "stand", "lift")]]
-_WEIGHT_LOSS = [[_lemmas("lose", "lost", "losing", "drop", "dropped", "dropping", "shed"), ANY, ANY, _lemmas("weight", "pound", "kilo", "kg", "stone", "lb", "lbs", "kilos", "pounds")],
-                [_lemmas("weight"), _lemmas("loss", "drop", "fall", "dropping", "falling")],
-                [_lemmas("weight"), _lower("is", "has", "keeps")  | OPT, _lemmas("drop", "dropping", "fall", "falling", "melt", "melting", "come", "coming"), _lower("off")  | OPT]]
-_UNEXPLAINED = [[_lemmas("unexplained", "unintentional", "unintended", "unexpected", "mysterious", "mysteriously", "unexplainable", "strange", "weird", "sudden", "suddenly", "rapid", "rapidly")],
-                [_lower("without"), ANY, _lemmas("try", "trying", "diet", "dieting", "reason", "meaning", "change")],
-                [_lower("no"), _lemmas("reason", "idea", "explanation")], [_lower("for"), _lower("no")],
-                [_lower("not"), _lemmas("try", "trying", "diet", "dieting")], [_lower("n't"), _lemmas("try", "trying", "know", "diet")],
-                [_lower("been"), _lemmas("lose", "losing", "drop")], [_lower("keep"), _lemmas("lose", "losing")]]
-_NIGHT = [[_lower("night", "nights", "nighttime", "night-time", "overnight", "nite")], [_lower("in"), _lower("bed")],
-          [_lower("at"), _lower("rest")]]
-_PAIN_WORSE = [[_lemmas("pain", "painful", "hurt", "hurts", "ache", "aching", "worse", "bad", "agony", "throb", "throbbing", "wake", "woke", "awake", "unbearable", "excruciating", "sore")]]
-_SWELL = [[_lemmas("swelling", "swell", "swollen", "lump", "bump", "bulge", "bulging", "mass", "growth", "lumpy")]]
-_BACK = [[_lower("back", "spine", "spinal", "vertebra", "vertebrae", "lumbar", "tailbone", "coccyx")]]
-_SWEAT = [[_lemmas("sweat", "sweating", "sweats", "sweaty", "perspire", "perspiring", "perspiration")]]
 
-PAIRS["saddle-numbness"] = [(_NUMB, _SADDLE)]
-PAIRS["weakness-or-numbness-in-the-legs"] = [(_NUMB, _BOTH_LEGS), (_WEAK, _BOTH_LEGS)]
-PAIRS["unexplained-weight-loss"] = [(_WEIGHT_LOSS, _UNEXPLAINED)]
-PAIRS["pain-at-night-or-at-rest"] = [(_NIGHT, _PAIN_WORSE)]
-PAIRS["night-sweats"] = [(_SWEAT, _NIGHT)]
-PAIRS["swelling-or-change-in-shape"] = [(_SWELL, _BACK)]
+def parse_token(text: str) -> dict:
+    """One token of the vocabulary's pattern syntax (see the file's header)."""
+    optional = text.endswith("?") and text != "?"
+    body = text[:-1] if optional else text
+    if body == "*":
+        return {"OP": "?"}
+    if body == "#":
+        token: dict = {"LIKE_NUM": True}
+    elif body.startswith("~"):
+        token = {"LEMMA": {"IN": body[1:].split("|")}}
+    else:
+        token = {"LOWER": {"IN": body.split("|")}}
+    if not all(token.get("LEMMA", token.get("LOWER", {"IN": ["#"]}))["IN"]):
+        raise VocabularyError(f"empty word in {text!r}")
+    return {**token, "OP": "?"} if optional else token
 
-# Phrases that look like a flag word but are not one.
-EXCLUSIONS = [
-    [_lemmas("wet", "pee", "piss", "wee"), _lower("myself", "himself", "herself"), _lower("laughing", "laugh")],
-    [_lower("hay", "cabin", "scarlet", "glandular", "yellow", "dengue"), _lemmas("fever")],
-    [_lemmas("fall", "fell", "fallen", "falling"), _lower("asleep", "apart", "behind", "ill", "sick", "pregnant", "in", "for")],
-    [_lower("fall", "autumn"), _lower("season")],
-    [_lower("in"), _lower("the"), _lower("fall")],
-    [_lower("by"), _lemmas("accident")],
-    [_lemmas("accident"), _lower("prone")],
-    [_lower("weight"), _lower("management")],
-    [_lower("dead"), _lower("tired", "good", "easy", "set", "end", "line", "lift", "lifts", "bug", "bugs")],
-    [_lower("at"), _lower("rest"), _lower("day", "days", "between")],
-]
 
-GENERAL_QUESTION = [
-    [_lower("red"), _lemmas("flag", "flags")],
-    [_lemmas("warning"), _lemmas("sign", "signs", "symptom")],
-    [_lower("cauda"), _lower("equina")],
-    [_lemmas("serious", "dangerous", "worrying", "emergency"), _lemmas("symptom", "sign")],
-    [_lower("what"), _lower("counts", "count"), _lower("as")],
-    [_lower("what"), _lower("is", "are", "'s"), _lower("a", "an")  | OPT, _lower("serious", "bad")],
-]
+def parse_pattern(line: str) -> Pattern:
+    return [parse_token(token) for token in line.split()]
+
+
+def load_vocabulary(path: Path = VOCABULARY) -> dict:
+    """The vocabulary as spaCy matcher patterns: ``phrases`` and ``pairs`` by
+    flag, ``exclusions`` and ``general_question``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    terms = {name: [parse_pattern(line) for line in lines] for name, lines in raw["terms"].items()}
+    unknown = set(raw["phrases"]) | set(raw["pairs"])
+    unknown -= set(FLAG_TIERS)
+    if unknown:
+        raise VocabularyError(f"{path}: unknown flags {sorted(unknown)}")
+    return {
+        "phrases": {flag: [parse_pattern(line) for line in lines] for flag, lines in raw["phrases"].items()},
+        "pairs": {flag: [(terms[left], terms[right]) for left, right in pairs] for flag, pairs in raw["pairs"].items()},
+        "exclusions": [parse_pattern(line) for line in raw["exclusions"]],
+        "general_question": [parse_pattern(line) for line in raw["general_question"]],
+    }
+
+
+_VOCABULARY = load_vocabulary()
+PHRASES: dict[str, list[Pattern]] = _VOCABULARY["phrases"]
+PAIRS: dict[str, list[tuple[list[Pattern], list[Pattern]]]] = _VOCABULARY["pairs"]
+EXCLUSIONS: list[Pattern] = _VOCABULARY["exclusions"]
+GENERAL_QUESTION: list[Pattern] = _VOCABULARY["general_question"]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Starts the real action server and Rasa server for end-to-end tests."""
 from __future__ import annotations
+from common import paths
 
 import os
 import signal
@@ -15,7 +16,7 @@ import requests
 
 from tests.conftest import ROOT
 
-MODEL = ROOT / "models" / "walkwise.tar.gz"
+MODEL = paths.MODEL
 
 
 def free_port() -> int:

@@ -1,10 +1,11 @@
+from common import paths
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 
-MODEL = ROOT / "models" / "walkwise.tar.gz"
+MODEL = paths.MODEL
 
 
 @pytest.fixture(scope="session")

@@ -120,20 +120,34 @@ def test_a_general_question_becomes_ask_red_flags(nlp):
     assert msg.get("intent")["name"] == "ask_red_flags"
 
 
-def test_a_flag_buried_in_a_long_message_is_asked_about(nlp):
-    class PerSentence(FixedModel):
-        def score(self, texts, embeddings, patterns):
-            scores = []
-            for t in texts:
-                p = 0.9 if "shivering" in t and t != texts[0] else 0.1
-                scores.append(replace(FEVER, probability=p, agreement=p))
-            return scores
+class PerSentence(FixedModel):
+    """Scores the clause about shivering ``clause``, everything else 0.1."""
 
-    check = RedFlagCheck(CONFIG, model=PerSentence(FEVER))
-    msg = message(nlp, "I love my walks by the river. Since Monday I've been shivering with a temperature. "
-                       "Which shoes are best for gravel paths?")
-    check.process([msg])
+    def __init__(self, clause: float) -> None:
+        self.clause = clause
+
+    def score(self, texts, embeddings, patterns):
+        scores = []
+        for text in texts:
+            p = self.clause if "shivering" in text and text != texts[0] else 0.1
+            scores.append(replace(FEVER, probability=p, agreement=p))
+        return scores
+
+
+LONG = ("I love my walks by the river. Since Monday I've been shivering with a temperature. "
+        "Which shoes are best for gravel paths?")
+
+
+def test_a_sentence_that_may_be_a_flag_in_a_long_message_is_asked_about(nlp):
+    msg = message(nlp, LONG)
+    RedFlagCheck(CONFIG, model=PerSentence(CONFIG["flag_threshold"])).process([msg])
     assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_sentence_that_is_surely_a_flag_in_a_long_message_gets_the_advice(nlp):
+    msg = message(nlp, LONG)
+    RedFlagCheck(CONFIG, model=PerSentence(CONFIG["sentence_flag_threshold"])).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_urgent"
 
 
 # The trained classifier, on the data it learned from -------------------------------------------

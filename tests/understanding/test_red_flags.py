@@ -94,3 +94,19 @@ def test_every_flag_is_an_entry_of_the_red_flag_document():
     assert set(FLAG_TIERS) <= keys
     emergency = {p.key for p in document.passages if p.section == "The emergency red flags are"}
     assert {f for f, t in FLAG_TIERS.items() if t == EMERGENCY} == emergency
+
+
+def test_the_vocabulary_file_reads_into_matcher_patterns(tmp_path):
+    from understanding.red_flags import VocabularyError, load_vocabulary, parse_pattern
+
+    vocabulary = load_vocabulary()
+    assert set(vocabulary["phrases"]) | set(vocabulary["pairs"]) <= set(FLAG_TIERS)
+    assert parse_pattern("~wet myself|himself the? * #") == [
+        {"LEMMA": {"IN": ["wet"]}}, {"LOWER": {"IN": ["myself", "himself"]}},
+        {"LOWER": {"IN": ["the"]}, "OP": "?"}, {"OP": "?"}, {"LIKE_NUM": True}]
+    bad = tmp_path / "vocabulary.yml"
+    bad.write_text("phrases:\n  not-a-flag: ['numb']\npairs: {}\nterms: {}\nexclusions: []\ngeneral_question: []\n")
+    with pytest.raises(VocabularyError, match="not-a-flag"):
+        load_vocabulary(bad)
+    with pytest.raises(VocabularyError):
+        parse_pattern("numb|| legs")
