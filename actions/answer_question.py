@@ -1,4 +1,5 @@
 """Answers a guidance question with the passage the guidance store holds for it."""
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ once, by the first sentence of that tier's advice from the red-flag document.
 Whether it is due is read from the transcript: a user message whose parse data
 holds a red flag, with no reminder sent since.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ def first_sentence(text: str) -> str:
 
 
 def reminder_text(store: GuidanceStore, tier: str, emergency_number: str | None) -> str | None:
-    """"Reminder: <first sentence of the tier's advice>", or None if the store lacks it."""
+    """ "Reminder: <first sentence of the tier's advice>", or None if the store lacks it."""
     found = store.passages(RED_FLAG_DOCUMENT, [ADVICE_PASSAGE[tier]])
     if not found:
         return None

@@ -1,4 +1,5 @@
 """Builds answer messages from passages. Pure functions, no Rasa, no database."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ def render_passage(passage: Passage, number: int | None = None) -> str:
     return f"{number}. {body}" if number is not None else body
 
 
-def render_passages(passages: Sequence[Passage], outline: Sequence[Passage] = (), document_title: str = "") -> str:
+def render_passages(
+    passages: Sequence[Passage], outline: Sequence[Passage] = (), document_title: str = ""
+) -> str:
     """Several passages: list items of one section as a numbered list, the rest
     as paragraphs (a titled paragraph keeps its title).
 
@@ -43,7 +46,7 @@ def render_passages(passages: Sequence[Passage], outline: Sequence[Passage] = ()
 
 
 def source_line(document_title: str, passages: Sequence[Passage]) -> str:
-    """"Source: “Title” — section: Here’s how walking can help, Strengthening Muscles."."""
+    """ "Source: “Title” — section: Here’s how walking can help, Strengthening Muscles."."""
     titled = [p for p in passages if p.title]
     sections: list[str] = []
     for passage in passages:

@@ -4,11 +4,12 @@ The form stops at the first "yes" to an emergency question; the result is the
 advice of the most urgent tier answered "yes", or "no red flags" followed by
 the guidance.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict

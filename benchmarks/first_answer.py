@@ -9,8 +9,8 @@ REST until it is answered, then prints the elapsed time and the resident
 memory (VmRSS) of the Rasa server and the action server, and stops them.
 Ports 5005 and 5055 must be free.
 """
+
 from __future__ import annotations
-from common import paths
 
 import argparse
 import os
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from common import paths
 
 ROOT = paths.ROOT
 QUESTION = "Does walking help my lower back pain?"
@@ -65,14 +67,18 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     log = (clone.parent / "run.log").open("w")
     start = time.monotonic()
-    run = subprocess.Popen(["scripts/run"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
-                           start_new_session=True)
+    run = subprocess.Popen(
+        ["scripts/run"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     answered = None
     try:
         while time.monotonic() - start < args.timeout and run.poll() is None:
             try:
-                reply = requests.post("http://127.0.0.1:5005/webhooks/rest/webhook",
-                                      json={"sender": "benchmark", "message": QUESTION}, timeout=30)
+                reply = requests.post(
+                    "http://127.0.0.1:5005/webhooks/rest/webhook",
+                    json={"sender": "benchmark", "message": QUESTION},
+                    timeout=30,
+                )
                 if reply.ok and EXPECTED in " ".join(m.get("text") or "" for m in reply.json()):
                     answered = time.monotonic() - start
                     break

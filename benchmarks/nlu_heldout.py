@@ -6,8 +6,8 @@ Runs ``rasa test nlu`` on questions that are not in data/nlu.yml and prints
 macro-F1, accuracy and every misclassified question. The low-confidence
 fallback counts as a miss.
 """
+
 from __future__ import annotations
-from common import paths
 
 import argparse
 import json
@@ -15,15 +15,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import paths
+
 ROOT = paths.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 
 
 def evaluate(model: Path, out: Path) -> dict:
     subprocess.run(
-        [sys.executable, "-m", "server", "test", "nlu", "--nlu", str(HELDOUT),
-         "--model", str(model), "--out", str(out)],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "test",
+            "nlu",
+            "--nlu",
+            str(HELDOUT),
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     report = json.loads((out / "intent_report.json").read_text())
     errors_file = out / "intent_errors.json"
@@ -33,8 +49,12 @@ def evaluate(model: Path, out: Path) -> dict:
         "accuracy": report["accuracy"],
         "questions": int(report["macro avg"]["support"]),
         "errors": [
-            {"text": e["text"], "expected": e["intent"], "predicted": e["intent_prediction"]["name"],
-             "confidence": round(e["intent_prediction"]["confidence"], 2)}
+            {
+                "text": e["text"],
+                "expected": e["intent"],
+                "predicted": e["intent_prediction"]["name"],
+                "confidence": round(e["intent_prediction"]["confidence"], 2),
+            }
             for e in errors
         ],
     }

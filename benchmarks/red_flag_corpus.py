@@ -15,6 +15,7 @@ understanding/red_flag_corpus/README.md for the protocol):
   triage question.
 Writes results/red-flag-corpus-<part>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,11 @@ class Outcome:
     asked: bool  # a triage question was asked
 
 
+def tier_of(parse_data: dict[str, Any]) -> str | None:
+    """The tier of the advice a parse result gets, if any."""
+    return TIER_FOR_INTENT.get(str((parse_data.get("intent") or {}).get("name") or ""))
+
+
 class Parser:
     """Parses a message as the server does, with the triage reader."""
 
@@ -62,7 +68,7 @@ class Parser:
 
     async def outcome(self, turns: tuple[str, ...], reply: str) -> Outcome:
         first = await self.parse(turns[0])
-        tier = TIER_FOR_INTENT.get((first.get("intent") or {}).get("name"))
+        tier = tier_of(first)
         if tier:
             return Outcome(tier, True, False)
         if (first.get("intent") or {}).get("name") != INTENT_RED_FLAG_POSSIBLE:
@@ -70,10 +76,10 @@ class Parser:
                 return Outcome(None, False, False)
             # Not asked: the second message is understood on its own.
             second = await self.parse(turns[1])
-            return Outcome(TIER_FOR_INTENT.get((second.get("intent") or {}).get("name")), False, False)
+            return Outcome(tier_of(second), False, False)
         answer = turns[1] if len(turns) > 1 else reply
         second = await self.parse(answer, pending=first.get(RED_FLAG_KEY))
-        return Outcome(TIER_FOR_INTENT.get((second.get("intent") or {}).get("name")), False, True)
+        return Outcome(tier_of(second), False, True)
 
 
 async def evaluate(model: Path, part: str) -> dict[str, Any]:
@@ -127,20 +133,28 @@ def report(result: dict[str, Any]) -> str:
         )
     for tier, counters in by_tier.items():
         c = _sum(counters)
-        lines.append(f"  {'all ' + tier:34} {'':9} {c['total']:>4} {c['direct'] / c['total']:>8.3f} "
-                     f"{c['after_question'] / c['total']:>17.3f}")
+        lines.append(
+            f"  {'all ' + tier:34} {'':9} {c['total']:>4} {c['direct'] / c['total']:>8.3f} "
+            f"{c['after_question'] / c['total']:>17.3f}"
+        )
     c = _sum(result["per_flag"].values())
-    lines.append(f"  {'all red flags':34} {'':9} {c['total']:>4} {c['direct'] / c['total']:>8.3f} "
-                 f"{c['after_question'] / c['total']:>17.3f}")
+    lines.append(
+        f"  {'all red flags':34} {'':9} {c['total']:>4} {c['direct'] / c['total']:>8.3f} "
+        f"{c['after_question'] / c['total']:>17.3f}"
+    )
     lines.append("Look-alikes: share that got advice, the emergency tier, a triage question")
     lines.append(f"  {'kind':20} {'n':>4} {'advice':>8} {'emergency':>10} {'asked':>8}")
     for kind, c in sorted(result["per_kind"].items()):
-        lines.append(f"  {kind:20} {c['total']:>4} {c['alarm'] / c['total']:>8.3f} "
-                     f"{c['emergency'] / c['total']:>10.3f} {c['asked'] / c['total']:>8.3f}")
+        lines.append(
+            f"  {kind:20} {c['total']:>4} {c['alarm'] / c['total']:>8.3f} "
+            f"{c['emergency'] / c['total']:>10.3f} {c['asked'] / c['total']:>8.3f}"
+        )
     c = _sum(result["per_kind"].values())
     if c["total"]:
-        lines.append(f"  {'all look-alikes':20} {c['total']:>4} {c['alarm'] / c['total']:>8.3f} "
-                     f"{c['emergency'] / c['total']:>10.3f} {c['asked'] / c['total']:>8.3f}")
+        lines.append(
+            f"  {'all look-alikes':20} {c['total']:>4} {c['alarm'] / c['total']:>8.3f} "
+            f"{c['emergency'] / c['total']:>10.3f} {c['asked'] / c['total']:>8.3f}"
+        )
     return "\n".join(lines)
 
 

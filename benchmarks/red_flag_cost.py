@@ -11,6 +11,7 @@ median and 95th percentile of:
   longer messages);
 and the resident memory the embedding model adds to the process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,7 +101,7 @@ async def measure(model: Path, limit: int) -> None:
     print(f"  whole NLU parse:          {percentiles(parse_times)}")
     print(f"  sentence embedding:       {percentiles(featurizer_times)}")
     print(f"  red-flag check:           {percentiles(check_times)}")
-    added = [a + b for a, b in zip(featurizer_times, check_times)]
+    added = [a + b for a, b in zip(featurizer_times, check_times, strict=True)]
     print(f"  embedding + check:        {percentiles(added)}")
     print(f"  memory of the embedding model: {encoder_mib:.0f} MiB; process now {rss_mib():.0f} MiB")
 

@@ -11,6 +11,7 @@ pattern matched and the mean reaches ``floor``), the red flags
 flagged directly or after a triage question, and the look-alikes and ordinary
 NLU questions flagged or asked a question.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,14 +51,17 @@ def main() -> int:
     nlu = nlu_texts()
     texts = [e.text for e in examples] + ordinary + nlu
     labels = np.array([e.flag for e in examples] + [NO_FLAG] * (len(ordinary) + len(nlu)))
-    group = np.array(["flag" if e.flag != NO_FLAG else "lookalike" for e in examples]
-                     + ["lookalike"] * len(ordinary) + ["nlu"] * len(nlu))
+    group = np.array(
+        ["flag" if e.flag != NO_FLAG else "lookalike" for e in examples]
+        + ["lookalike"] * len(ordinary)
+        + ["nlu"] * len(nlu)
+    )
 
     nlp = spacy.load(paths.SPACY_PIPELINE)
     detector = RedFlagDetector(nlp.vocab)
     docs = list(nlp.pipe(texts))
     findings = [detector.check(d) for d in docs]
-    patterns = np.array([pattern_features(f, first_person(d)) for f, d in zip(findings, docs)])
+    patterns = np.array([pattern_features(f, first_person(d)) for f, d in zip(findings, docs, strict=True)])
     pattern_hit = np.array([bool(f.tier) and not f.general_question for f in findings])
     embeddings = shared_encoder().encode(texts)
 
@@ -74,17 +78,21 @@ def main() -> int:
 
     flag, look, ordinary_q = group == "flag", group == "lookalike", group == "nlu"
     print(f"training part: {flag.sum()} red flags, {look.sum()} look-alikes, {ordinary_q.sum()} NLU examples")
-    print(f"{'flag':>5} {'triage':>6} {'floor':>5} | {'flagged':>7} {'+asked':>7} | "
-          f"{'look-alikes flagged':>19} {'asked':>6} | {'NLU flagged':>11} {'asked':>6}")
+    print(
+        f"{'flag':>5} {'triage':>6} {'floor':>5} | {'flagged':>7} {'+asked':>7} | "
+        f"{'look-alikes flagged':>19} {'asked':>6} | {'NLU flagged':>11} {'asked':>6}"
+    )
     for high in (0.4, 0.5, 0.6):
         for low in (0.25, 0.3, 0.4):
             for floor in (0.1, 0.2, 0.3):
                 flagged = agreement >= high
                 asked = ~flagged & ((probability >= low) | (pattern_hit & (probability >= floor)))
-                print(f"{high:>5} {low:>6} {floor:>5} | {flagged[flag].mean():>7.3f} "
-                      f"{(flagged | asked)[flag].mean():>7.3f} | {flagged[look].mean():>19.3f} "
-                      f"{asked[look].mean():>6.3f} | {flagged[ordinary_q].mean():>11.3f} "
-                      f"{asked[ordinary_q].mean():>6.3f}")
+                print(
+                    f"{high:>5} {low:>6} {floor:>5} | {flagged[flag].mean():>7.3f} "
+                    f"{(flagged | asked)[flag].mean():>7.3f} | {flagged[look].mean():>19.3f} "
+                    f"{asked[look].mean():>6.3f} | {flagged[ordinary_q].mean():>11.3f} "
+                    f"{asked[ordinary_q].mean():>6.3f}"
+                )
     return 0
 
 

@@ -9,6 +9,7 @@ Variants (the hand-written patterns' features are in all of them):
 * both: what the bot uses.
 Single messages only (two-turn items are left out); thresholds as in config.yml.
 """
+
 from __future__ import annotations
 
 import sys
@@ -80,12 +81,16 @@ def main() -> int:
         mean = np.array([s.probability for s in scores])
         agree = np.array([s.agreement for s in scores])
         if name == "n-grams":  # one estimate: it is both the mean and the agreement
-            regression = model.detector.predict_proba(model._features(h_texts, h_embeddings, h_patterns))[:, 1]
+            regression = model.detector.predict_proba(model._features(h_texts, h_embeddings, h_patterns))[
+                :, 1
+            ]
             mean = agree = regression
         advised = agree >= config["flag_threshold"]
         asked = ~advised & (mean >= config["triage_threshold"])
-        print(f"{name:10} | {advised[h_flag].mean():>13.3f} {(advised | asked)[h_flag].mean():>7.3f} | "
-              f"{advised[~h_flag].mean():>19.3f} {asked[~h_flag].mean():>6.3f}")
+        print(
+            f"{name:10} | {advised[h_flag].mean():>13.3f} {(advised | asked)[h_flag].mean():>7.3f} | "
+            f"{advised[~h_flag].mean():>19.3f} {asked[~h_flag].mean():>6.3f}"
+        )
     return 0
 
 

@@ -10,8 +10,8 @@ the Rasa server's own message processor and triage reader, and prints:
 * emergency false-alarm rate: ordinary messages that got the emergency tier;
 * any-tier false-alarm rate: ordinary messages that got any red-flag advice.
 """
+
 from __future__ import annotations
-from common import paths
 
 import argparse
 import asyncio
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from common import paths
 
 ROOT = paths.ROOT
 POSITIVES = ROOT / "tests" / "red_flags" / "positives.yml"
@@ -53,7 +55,9 @@ class Result:
 
 
 def load_sets() -> tuple[list[tuple[str, str]], list[str]]:
-    positives = [(tier, text) for tier, texts in yaml.safe_load(POSITIVES.read_text()).items() for text in texts]
+    positives = [
+        (tier, text) for tier, texts in yaml.safe_load(POSITIVES.read_text()).items() for text in texts
+    ]
     return positives, list(yaml.safe_load(NEGATIVES.read_text()))
 
 
@@ -94,9 +98,14 @@ def main() -> int:
     print(f"red-flag messages: {result.positives}, ordinary messages: {result.negatives}")
     print(f"recall: {result.recall:.3f} ({result.recalled}/{result.positives})")
     print(f"tier accuracy: {result.exact_tier / result.positives:.3f}")
-    print(f"emergency false-alarm rate: {result.emergency_false_alarm_rate:.3f} "
-          f"({result.emergency_false_alarms}/{result.negatives})")
-    print(f"any-tier false-alarm rate: {result.any_false_alarm_rate:.3f} ({result.any_false_alarms}/{result.negatives})")
+    print(
+        f"emergency false-alarm rate: {result.emergency_false_alarm_rate:.3f} "
+        f"({result.emergency_false_alarms}/{result.negatives})"
+    )
+    print(
+        f"any-tier false-alarm rate: {result.any_false_alarm_rate:.3f} "
+        f"({result.any_false_alarms}/{result.negatives})"
+    )
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
     (out / "red-flags.json").write_text(json.dumps(result.__dict__, indent=2))

@@ -1,5 +1,6 @@
 """What the channels share: settings from the environment, switching a channel
 off when its secrets are missing, de-duplication, and text formatting."""
+
 from __future__ import annotations
 
 import html

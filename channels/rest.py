@@ -7,6 +7,7 @@
   client metadata is not stored.
 * Failures are logged with the sender id only, never the message text.
 """
+
 from __future__ import annotations
 
 import logging

@@ -14,6 +14,7 @@ every repeated ``event_id`` is acknowledged without a second answer, answers
 use Slack's mrkdwn (so bold and lists survive) with buttons as blocks, and a
 reply to a message in a thread stays in that thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,12 @@ class SlackOutput(SlackBot):
         self.client = AsyncWebClient(token=token, base_url=api_url)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True,
-                                 text=to_slack_mrkdwn(text), type="mrkdwn")
+        await self._post_message(
+            channel=self.slack_channel or recipient_id,
+            as_user=True,
+            text=to_slack_mrkdwn(text),
+            type="mrkdwn",
+        )
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
@@ -57,12 +62,21 @@ class SlackOutput(SlackBot):
         mrkdwn = to_slack_mrkdwn(text)
         blocks = [
             {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}},
-            {"type": "actions", "elements": [
-                {"type": "button", "text": {"type": "plain_text", "text": b["title"][:75]}, "value": b["payload"]}
-                for b in buttons[:5]
-            ]},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": b["title"][:75]},
+                        "value": b["payload"],
+                    }
+                    for b in buttons[:5]
+                ],
+            },
         ]
-        await self._post_message(channel=self.slack_channel or recipient_id, as_user=True, text=mrkdwn, blocks=blocks)
+        await self._post_message(
+            channel=self.slack_channel or recipient_id, as_user=True, text=mrkdwn, blocks=blocks
+        )
 
 
 class SlackInput(RasaSlackInput):
@@ -106,8 +120,11 @@ class SlackInput(RasaSlackInput):
     ) -> Any:
         retry = request.headers.get("X-Slack-Retry-Num")
         if retry:
-            logger.info("slack: retry %s (%s) acknowledged, not answered again", retry,
-                        request.headers.get("X-Slack-Retry-Reason"))
+            logger.info(
+                "slack: retry %s (%s) acknowledged, not answered again",
+                retry,
+                request.headers.get("X-Slack-Retry-Reason"),
+            )
             return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
         event_id = _event_id(request)
         if event_id and self.events.seen(event_id):
@@ -123,7 +140,9 @@ class SlackInput(RasaSlackInput):
             metadata["thread_id"] = event.get("thread_ts")
         return metadata
 
-    def get_output_channel(self, channel: Optional[str] = None, thread_id: Optional[str] = None) -> OutputChannel:
+    def get_output_channel(
+        self, channel: Optional[str] = None, thread_id: Optional[str] = None
+    ) -> OutputChannel:
         return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.api_url)
 
 

@@ -17,8 +17,8 @@ Compared with Rasa's own ``SocketIOInput``:
 The signing key is ``WALKWISE_SESSION_SECRET``, or a random key kept in
 ``var/session-secret`` so that sessions survive a restart.
 """
+
 from __future__ import annotations
-from common import paths
 
 import hashlib
 import hmac
@@ -26,7 +26,6 @@ import inspect
 import logging
 import secrets
 import uuid
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -37,6 +36,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.common import env
+from common import paths
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,9 @@ class SocketIOInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         credentials = credentials or {}
-        origins = [o.strip().rstrip("/") for o in (env(ORIGINS, DEFAULT_ORIGINS) or "").split(",") if o.strip()]
+        origins = [
+            o.strip().rstrip("/") for o in (env(ORIGINS, DEFAULT_ORIGINS) or "").split(",") if o.strip()
+        ]
         return cls(
             origins=origins,
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
@@ -106,9 +108,14 @@ class SocketIOInput(InputChannel):
             socketio_path=credentials.get("socketio_path", "/socket.io"),
         )
 
-    def __init__(self, origins: list[str], user_message_evt: str = "user_uttered",
-                 bot_message_evt: str = "bot_uttered", socketio_path: str = "/socket.io",
-                 sessions: Optional[SessionIds] = None) -> None:
+    def __init__(
+        self,
+        origins: list[str],
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+        sessions: Optional[SessionIds] = None,
+    ) -> None:
         self.origins = origins
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
@@ -145,7 +152,7 @@ class SocketIOInput(InputChannel):
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session_id = asked if sessions.is_valid(asked) else sessions.issue()
+            session_id = asked if isinstance(asked, str) and sessions.is_valid(asked) else sessions.issue()
             if asked and asked != session_id:
                 logger.info("socket.io: unknown session id replaced with a new session")
             self.connections[sid] = session_id

@@ -15,6 +15,7 @@ Telegram 200 once an update is accepted (so a processing error never causes
 redelivery), and has no public endpoint that re-registers the webhook:
 ``python -m channels.telegram set-webhook`` does that from the command line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,9 @@ class TelegramOutput(OutputChannel):
         self.api = api
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.api.call("sendMessage", chat_id=recipient_id, text=to_telegram_html(text), parse_mode="HTML")
+        await self.api.call(
+            "sendMessage", chat_id=recipient_id, text=to_telegram_html(text), parse_mode="HTML"
+        )
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
@@ -102,11 +105,16 @@ class TelegramInput(InputChannel):
             token=env(TOKEN),
             secret=env(SECRET),
             webhook_url=env(WEBHOOK_URL),
-            api_url=env(API_URL, DEFAULT_API_URL),
+            api_url=env(API_URL) or DEFAULT_API_URL,
         )
 
-    def __init__(self, token: Optional[str], secret: Optional[str], webhook_url: Optional[str] = None,
-                 api_url: str = DEFAULT_API_URL) -> None:
+    def __init__(
+        self,
+        token: Optional[str],
+        secret: Optional[str],
+        webhook_url: Optional[str] = None,
+        api_url: str = DEFAULT_API_URL,
+    ) -> None:
         self.token, self.secret, self.webhook_url = token, secret, webhook_url
         self.api = BotApi(token or "", api_url)
         self.updates = RecentIds()
@@ -149,7 +157,9 @@ class TelegramInput(InputChannel):
 
         return telegram
 
-    async def handle_update(self, update: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def handle_update(
+        self, update: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         update_id = update.get("update_id")
         if update_id is not None and self.updates.seen(update_id):
             logger.info("telegram: update %s already handled", update_id)
@@ -172,14 +182,21 @@ class TelegramInput(InputChannel):
             await output.send_text_message(str(chat_id), NO_TEXT_REPLY)
             return
         await on_new_message(
-            UserMessage(_message_text(text), output, str(chat_id), input_channel=self.name(),
-                        message_id=str(message.get("message_id") or "") or None)
+            UserMessage(
+                _message_text(text),
+                output,
+                str(chat_id),
+                input_channel=self.name(),
+                message_id=str(message.get("message_id") or "") or None,
+            )
         )
 
 
 async def set_webhook(api: BotApi, url: str, secret: str) -> Dict[str, Any]:
     result = await api.call(
-        "setWebhook", url=url, secret_token=secret,
+        "setWebhook",
+        url=url,
+        secret_token=secret,
         allowed_updates=["message", "edited_message", "callback_query"],
     )
     logger.info("telegram: webhook registration %s", "done" if result.get("ok") else "failed")
@@ -195,7 +212,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not (token and secret and args.url):
         print(f"error: set {TOKEN}, {SECRET} and {WEBHOOK_URL} (or --url)", file=sys.stderr)
         return 2
-    result = asyncio.run(set_webhook(BotApi(token, env(API_URL, DEFAULT_API_URL) or DEFAULT_API_URL), args.url, secret))
+    result = asyncio.run(
+        set_webhook(BotApi(token, env(API_URL, DEFAULT_API_URL) or DEFAULT_API_URL), args.url, secret)
+    )
     print(json.dumps(result))
     return 0 if result.get("ok") else 1
 

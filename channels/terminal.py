@@ -5,6 +5,7 @@
 
 Buttons are shown numbered; type the number to press one.
 """
+
 from __future__ import annotations
 
 import argparse

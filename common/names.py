@@ -1,4 +1,5 @@
 """Names shared by the understanding, server and action layers."""
+
 from __future__ import annotations
 
 # Our key in message and event metadata.

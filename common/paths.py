@@ -1,4 +1,5 @@
 """Where the project's files are. The one place that computes the root."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ a passage or document that does not exist, and routed intents the domain
 does not declare. Exits 1 when there is a problem, so run it after editing
 the guidance.
 """
+
 from __future__ import annotations
 
 import sys

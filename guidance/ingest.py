@@ -8,6 +8,7 @@ text again changes nothing; a changed text becomes a new active version at
 once, with no retraining. A file that cannot be parsed is rejected with the
 reason, and the version already in the store keeps serving.
 """
+
 from __future__ import annotations
 
 import argparse

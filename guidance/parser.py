@@ -17,6 +17,7 @@ title (``strengthening-muscles``, ``emergency-advice``)
 and an untitled item is ``<list>-<n>``, where ``<list>`` is ``note`` for the
 source page's "it's important to note" list, or the slug of its lead-in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,9 @@ FURNITURE_HEADINGS = (
 )
 
 # A passage that starts like this is the source's consult-a-professional disclaimer.
-DISCLAIMER_PATTERN = re.compile(r"^always consult (with )?a (healthcare|health care|medical) professional", re.I)
+DISCLAIMER_PATTERN = re.compile(
+    r"^always consult (with )?a (healthcare|health care|medical) professional", re.I
+)
 
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[•\-\*\u2022\u25cf]\s+(.*)$")
@@ -82,9 +85,7 @@ def decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise GuidanceFormatError(
-            f"the file is not UTF-8 text (bad byte at offset {error.start})"
-        ) from None
+        raise GuidanceFormatError(f"the file is not UTF-8 text (bad byte at offset {error.start})") from None
     if "\x00" in text:
         raise GuidanceFormatError("the file is not text (it contains NUL bytes)")
     return text.removeprefix("\ufeff")
@@ -181,7 +182,12 @@ def parse(raw: bytes | str) -> ParsedDocument:
             elif is_lead_in:
                 pass
             elif titled:
-                add(slugify(titled.group(1)), titled.group(2).strip(), section=title, title=titled.group(1).strip())
+                add(
+                    slugify(titled.group(1)),
+                    titled.group(2).strip(),
+                    section=title,
+                    title=titled.group(1).strip(),
+                )
             else:
                 paragraphs_after_lists.append(len(passages))
                 add(f"paragraph-{len(passages) + 1}", body, section=title)

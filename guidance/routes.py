@@ -1,4 +1,5 @@
 """Routes: which passages answer which question, read from ``routes.yml``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

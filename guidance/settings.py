@@ -1,9 +1,11 @@
 """Where the guidance lives. Read from the environment once, when asked."""
+
 from __future__ import annotations
-from common import paths
 
 import os
 from pathlib import Path
+
+from common import paths
 
 ROOT = paths.ROOT
 DOCUMENTS_DIR = paths.DOCUMENTS_DIR

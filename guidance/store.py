@@ -5,11 +5,12 @@ queries. Every document keeps each ingested version (content hash, time); one
 version per document is active, and switching to a new one happens in a single
 transaction, so a failed ingestion leaves the previous version serving.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import (
     Boolean,
@@ -30,7 +31,14 @@ from sqlalchemy.orm import Session, declarative_base
 from guidance import settings
 from guidance.parser import ParsedDocument, Passage
 
-Base = declarative_base()
+if TYPE_CHECKING:  # declarative_base() returns a class that mypy cannot see
+
+    class Base:
+        metadata: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+else:
+    Base = declarative_base()
 
 
 class DocumentRow(Base):
@@ -132,9 +140,7 @@ class GuidanceStore:
     def ingest(self, slug: str, document: ParsedDocument, *, source_path: str) -> IngestResult:
         """Stores a parsed document as the active version; a no-op if unchanged."""
         with Session(self.engine) as session, session.begin():
-            row = session.execute(
-                select(DocumentRow).where(DocumentRow.slug == slug)
-            ).scalar_one_or_none()
+            row = session.execute(select(DocumentRow).where(DocumentRow.slug == slug)).scalar_one_or_none()
             if row is None:
                 row = DocumentRow(slug=slug)
                 session.add(row)

@@ -1,4 +1,5 @@
 """``python -m server <rasa arguments>``: the rasa command line with WalkWise's fixes."""
+
 import sys
 
 from server.hardening import install

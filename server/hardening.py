@@ -15,13 +15,13 @@ Installed once, before Rasa starts, by ``python -m server``:
   was a ``/payload`` (Rasa's regex handler would otherwise replace it), and a
   red flag in a message that was cut still gets its advice.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
@@ -33,9 +33,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from common import paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
 from server import messages, triage
+from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector
-from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def action_timeout() -> float:
     try:
         return float(raw) if raw else DEFAULT_ACTION_TIMEOUT
     except ValueError:
-        raise SystemExit(f"{ACTION_TIMEOUT_ENV} must be a number of seconds, not {raw!r}")
+        raise SystemExit(f"{ACTION_TIMEOUT_ENV} must be a number of seconds, not {raw!r}") from None
 
 
 def _bot_says(text: str, **walkwise: Any) -> BotUttered:

@@ -4,11 +4,9 @@ ACTION_UNAVAILABLE = (
     "Sorry, I can't look up the guidance right now. Please try again in a few minutes. "
     "For persistent or severe back pain, please consult a healthcare professional."
 )
-MESSAGE_TOO_LONG = (
-    "That message is too long for me to read. Please ask your question in a sentence or two."
-)
+MESSAGE_TOO_LONG = "That message is too long for me to read. Please ask your question in a sentence or two."
 NOT_UNDERSTOOD = (
     "Sorry, I didn't understand that. Ask me a question about walking and lower back pain, "
-    "for example \"Does walking help lower back pain?\""
+    'for example "Does walking help lower back pain?"'
 )
 STARTED_OVER = "Let's start over. Ask me anything about walking and lower back pain."

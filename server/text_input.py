@@ -1,4 +1,5 @@
 """Cleans user text before it is understood or stored. Pure functions."""
+
 from __future__ import annotations
 
 import re

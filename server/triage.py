@@ -14,6 +14,7 @@ server, so it works on every channel and without the action server:
 
 The answer is recorded in the parse data under ``red_flag.triage``.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,17 +70,19 @@ def pending_triage(events: Iterable[Any]) -> Optional[Dict[str, Any]]:
 
 
 def answer_of(parse_data: Dict[str, Any]) -> Optional[str]:
-    """"yes", "no" or None for a reply to the triage question."""
+    """ "yes", "no" or None for a reply to the triage question."""
     text = (parse_data.get("text") or "").strip()
     intent = parse_data.get("intent") or {}
+    answers = {INTENT_AFFIRM: "yes", INTENT_DENY: "no"}
+    name = str(intent.get("name") or "")
     if text.startswith("/"):
-        return {INTENT_AFFIRM: "yes", INTENT_DENY: "no"}.get(intent.get("name"))
+        return answers.get(name)
     if YES.match(text) or UNSURE.match(text):
         return "yes"
     if NO.match(text):
         return "no"
     if intent.get("confidence", 0) >= MIN_INTENT_CONFIDENCE:
-        return {INTENT_AFFIRM: "yes", INTENT_DENY: "no"}.get(intent.get("name"))
+        return answers.get(name)
     return None
 
 

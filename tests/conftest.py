@@ -61,7 +61,11 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture
 def make_tracker() -> Callable[..., Tracker]:
     def make(intent: str | None = None, text: str = "", slots: dict[str, Any] | None = None) -> Tracker:
-        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}, "entities": []}
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0} if intent else {},
+            "entities": [],
+        }
         return Tracker(
             sender_id="test-user",
             slots=slots or {},

@@ -1,4 +1,5 @@
 """The red-flag advice in domain.yml is the red-flag document's, word for word."""
+
 import pytest
 
 from guidance.parser import parse

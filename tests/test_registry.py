@@ -30,7 +30,10 @@ def test_every_action_in_rules_and_stories_exists(domain):
 
 def test_every_guidance_intent_has_twenty_examples(routes):
     nlu = yaml.safe_load((ROOT / "data" / "nlu.yml").read_text())["nlu"]
-    counts = {b["intent"]: sum(1 for line in b["examples"].splitlines() if line.strip().startswith("- ")) for b in nlu}
+    counts = {
+        b["intent"]: sum(1 for line in b["examples"].splitlines() if line.strip().startswith("- "))
+        for b in nlu
+    }
     for intent in routes:
         assert counts.get(intent, 0) >= 20, intent
 

@@ -6,14 +6,16 @@ tables come from the ``spacy-lookups-data`` package. Lemmas let the featurizer
 treat "walking", "walked" and "walks" as one word. The result is saved to
 ``build/spacy-en-walkwise`` and ``config.yml`` points ``SpacyNLP`` at it.
 """
+
 from __future__ import annotations
-from common import paths
 
 import argparse
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+
+from common import paths
 
 DEFAULT_OUTPUT = paths.SPACY_PIPELINE
 PIPELINE_NAME = "en_walkwise"
@@ -37,7 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     nlp = build_pipeline()
     args.output.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(args.output)
-    print(f"    saved {', '.join(nlp.pipe_names)} pipeline to {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    print(
+        f"    saved {', '.join(nlp.pipe_names)} pipeline to "
+        f"{args.output.relative_to(paths.ROOT) if args.output.is_relative_to(paths.ROOT) else args.output}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ published full-precision weights.
 One encoder per process is shared by the red-flag check and the featurizer
 that feeds the intent classifier, so each message is embedded once.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Base of our NLU components that look at each message after the classifiers."""
+
 from __future__ import annotations
 
 from abc import abstractmethod

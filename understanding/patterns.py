@@ -1,4 +1,5 @@
 """Helpers for writing spaCy Matcher token patterns."""
+
 from __future__ import annotations
 
 from typing import Iterable

@@ -24,6 +24,7 @@ local emergency number") is used.
 Training reads the training part of the red-flag corpus, never the held-out
 part, plus the NLU examples of every non-red-flag intent as negatives.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -102,17 +103,28 @@ def red_flag_updates(
         record["score"] = round(score, 3)
     return {
         INTENT: {"name": intent, "confidence": 1.0},
-        INTENT_RANKING_KEY: [{"name": intent, "confidence": 1.0}, *[e for e in ranking if e.get("name") != intent]],
+        INTENT_RANKING_KEY: [
+            {"name": intent, "confidence": 1.0},
+            *[e for e in ranking if e.get("name") != intent],
+        ],
         RED_FLAG_KEY: record,
         ENTITIES: _with_entities(entities, found, len(text)),
     }
 
 
-def _with_entities(entities: List[Dict[Text, Any]], found: Dict[Text, Text], length: int) -> List[Dict[Text, Any]]:
+def _with_entities(
+    entities: List[Dict[Text, Any]], found: Dict[Text, Text], length: int
+) -> List[Dict[Text, Any]]:
     kept = [e for e in entities if e.get("entity") not in found]
     return kept + [
-        {"entity": name, "value": value, "start": 0, "end": length,
-         "confidence_entity": 1.0, "extractor": RedFlagCheck.__name__}
+        {
+            "entity": name,
+            "value": value,
+            "start": 0,
+            "end": length,
+            "confidence_entity": 1.0,
+            "extractor": RedFlagCheck.__name__,
+        }
         for name, value in found.items()
     ]
 
@@ -120,7 +132,7 @@ def _with_entities(entities: List[Dict[Text, Any]], found: Dict[Text, Text], len
 def red_flag_intent(parse_data: Dict[Text, Any]) -> Optional[Text]:
     """The red-flag intent a parse result must have, if it holds a red flag."""
     found = parse_data.get(RED_FLAG_KEY) or {}
-    return INTENT_FOR_TIER.get(found.get("tier"))
+    return INTENT_FOR_TIER.get(str(found.get("tier") or ""))
 
 
 def configured_emergency_number() -> Optional[Text]:
@@ -132,8 +144,16 @@ def inputs_digest() -> Text:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     files = sorted((paths.RED_FLAG_CORPUS / "train").glob("*.yml"))
-    files += [here / name for name in ("red_flags.py", "red_flag_vocabulary.yml", "red_flag_model.py",
-                                        "red_flag_check.py", "embeddings.py")]
+    files += [
+        here / name
+        for name in (
+            "red_flags.py",
+            "red_flag_vocabulary.yml",
+            "red_flag_model.py",
+            "red_flag_check.py",
+            "embeddings.py",
+        )
+    ]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -230,22 +250,29 @@ class RedFlagCheck(GraphComponent):
         extra = corpus / "ordinary.yml"
         ordinary_texts = red_flag_corpus.read_texts(extra) if extra.exists() else []
         nlu_texts = [
-            m.get(TEXT) for m in training_data.intent_examples
+            m.get(TEXT)
+            for m in training_data.intent_examples
             if m.get(INTENT) not in TIER_FOR_INTENT and m.get(TEXT)
         ]
         texts = [e.text for e in examples] + ordinary_texts + nlu_texts
         labels = [e.flag for e in examples] + [NO_FLAG] * (len(ordinary_texts) + len(nlu_texts))
-        lookalike = [e.flag == NO_FLAG for e in examples] + [True] * len(ordinary_texts) + [False] * len(nlu_texts)
+        lookalike = (
+            [e.flag == NO_FLAG for e in examples] + [True] * len(ordinary_texts) + [False] * len(nlu_texts)
+        )
         nlp = spacy.load(paths.SPACY_PIPELINE)
         docs = list(nlp.pipe(texts))
         detector = RedFlagDetector(nlp.vocab)
         findings = [detector.check(d) for d in docs]
-        patterns = np.array([pattern_features(f, first_person(d)) for f, d in zip(findings, docs)])
+        patterns = np.array(
+            [pattern_features(f, first_person(d)) for f, d in zip(findings, docs, strict=True)]
+        )
         embeddings = shared_encoder().encode(texts)
         self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
             texts, embeddings, patterns, labels, lookalike
         )
-        held_out = out_of_fold_scores(texts, embeddings, patterns, labels, lookalike, float(self.config["regularisation"]))
+        held_out = out_of_fold_scores(
+            texts, embeddings, patterns, labels, lookalike, float(self.config["regularisation"])
+        )
         self.model.floor_rules = floor_rules(
             findings, labels, detector.rules(), held_out, float(self.config["pattern_floor"])
         )
@@ -280,7 +307,11 @@ class RedFlagCheck(GraphComponent):
         parts = [doc, *(s.as_doc() for s in sentences(doc) if not _denied_or_asked(s, finding))]
         texts = [p.text for p in parts]
         whole = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
-        embeddings = np.vstack([whole[None, :], shared_encoder().encode(texts[1:])]) if len(parts) > 1 else whole[None, :]
+        embeddings = (
+            np.vstack([whole[None, :], shared_encoder().encode(texts[1:])])
+            if len(parts) > 1
+            else whole[None, :]
+        )
         patterns = np.array([pattern_features(self.detector(p).check(p), first_person(p)) for p in parts])
         scores = self.model.score(texts, embeddings, patterns)
         best_sentence = max(scores[1:], key=lambda s: s.agreement) if len(scores) > 1 else None
@@ -322,7 +353,14 @@ class RedFlagCheck(GraphComponent):
         # triage question: its context may explain it.
         if sentence and sentence.agreement >= self.config["sentence_flag_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(sentence)
-            self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], "classifier", sentence.agreement)
+            self._mark(
+                message,
+                tier,
+                flag,
+                finding.phrase or text[:MAX_PHRASE_CHARS],
+                "classifier",
+                sentence.agreement,
+            )
             return
         if sentence and sentence.agreement >= self.config["flag_threshold"]:
             self._ask_triage(message, self._tier_and_flag(sentence)[1], sentence.probability, finding.phrase)
@@ -336,8 +374,8 @@ class RedFlagCheck(GraphComponent):
         if probability >= self.config["triage_threshold"] or (
             pattern_hit and probability >= self.config["pattern_floor"]
         ):
-            flag = self._tier_and_flag(scores)[1] if scores and not pattern_hit else finding.flag
-            self._ask_triage(message, flag or "", probability, finding.phrase)
+            guess = self._tier_and_flag(scores)[1] if scores and not pattern_hit else finding.flag
+            self._ask_triage(message, guess or "", probability, finding.phrase)
             return
         if finding.general_question or (finding.hypothetical and finding.tier):
             self._set_intent(message, INTENT_ASK_RED_FLAGS)
@@ -349,7 +387,7 @@ class RedFlagCheck(GraphComponent):
         """The first mention, not negated, of a rule of the floor."""
         if self.model is None or finding.general_question or finding.hypothetical:
             return None
-        floor = getattr(self.model, "floor_rules", frozenset())
+        floor: frozenset[str] = getattr(self.model, "floor_rules", frozenset())
         found = [m for m in finding.mentions if not m.negated and m.rule in floor]
         return min(found, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start)) if found else None
 
@@ -362,7 +400,13 @@ class RedFlagCheck(GraphComponent):
         return tier, flag
 
     def _mark(
-        self, message: Message, tier: Text, flag: Optional[Text], phrase: Optional[Text], how: Text, score: float
+        self,
+        message: Message,
+        tier: Text,
+        flag: Optional[Text],
+        phrase: Optional[Text],
+        how: Text,
+        score: float,
     ) -> None:
         updates = red_flag_updates(
             text=message.get(TEXT) or "",
@@ -381,13 +425,18 @@ class RedFlagCheck(GraphComponent):
     def _ask_triage(self, message: Message, flag: Text, score: float, phrase: Optional[Text]) -> None:
         held = _best_other_intent(message)
         tier = FLAG_TIERS.get(flag)
-        entities = _with_entities(message.get(ENTITIES, []), {ENTITY_TRIAGE_FLAG: flag}, len(message.get(TEXT) or ""))
+        entities = _with_entities(
+            message.get(ENTITIES, []), {ENTITY_TRIAGE_FLAG: flag}, len(message.get(TEXT) or "")
+        )
         self._set_intent(message, INTENT_RED_FLAG_POSSIBLE)
         message.set(ENTITIES, entities, add_to_output=True)
         message.set(
             RED_FLAG_KEY,
-            {"tier": None, "possible": {"flag": flag, "tier": tier, "score": round(score, 3), "phrase": phrase},
-             "held_intent": held},
+            {
+                "tier": None,
+                "possible": {"flag": flag, "tier": tier, "score": round(score, 3), "phrase": phrase},
+                "held_intent": held,
+            },
             add_to_output=True,
         )
 
@@ -400,7 +449,8 @@ class RedFlagCheck(GraphComponent):
     def _demote(self, message: Message, score: float, negated: List[Text]) -> None:
         """Drops a red-flag intent the intent classifier guessed but the check does not confirm."""
         ranking = [
-            e for e in message.get(INTENT_RANKING_KEY) or []
+            e
+            for e in message.get(INTENT_RANKING_KEY) or []
             if e.get("name") not in TIER_FOR_INTENT and e.get("name") != INTENT_RED_FLAG_POSSIBLE
         ]
         best = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 1.0}
@@ -408,7 +458,9 @@ class RedFlagCheck(GraphComponent):
             best = {"name": "nlu_fallback", "confidence": self.config["fallback_threshold"]}
         message.set(INTENT, dict(best), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        message.set(RED_FLAG_KEY, {"tier": None, "score": round(score, 3), "negated": negated}, add_to_output=True)
+        message.set(
+            RED_FLAG_KEY, {"tier": None, "score": round(score, 3), "negated": negated}, add_to_output=True
+        )
 
 
 def _first_flag_of(tier: Text) -> Text:

@@ -3,6 +3,7 @@
 Items are single messages (``text``) or two-turn exchanges (``turns``: a vague
 first message, then the answer to the triage question).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

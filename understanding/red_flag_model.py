@@ -20,6 +20,7 @@ a general question, first person). Trained on the training part of the
 red-flag corpus plus the NLU examples of every other intent, which are all
 messages without a red flag.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,7 +85,9 @@ class RedFlagModel:
         # the training data: the floor, which the classifier cannot overrule.
         self.floor_rules: frozenset[str] = frozenset()
 
-    def _features(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray, fit: bool = False):
+    def _features(
+        self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray, fit: bool = False
+    ):
         grams = self.ngrams.fit_transform(texts) if fit else self.ngrams.transform(texts)
         return hstack([csr_matrix(embeddings * self.embedding_scale), grams, csr_matrix(patterns)]).tocsr()
 
@@ -119,7 +122,7 @@ class RedFlagModel:
         classes = list(self.typer.classes_)
         emergency = np.array([FLAG_TIERS[c] == EMERGENCY for c in classes])
         scores = []
-        for p, q, row in zip(regression, neighbours, kinds):
+        for p, q, row in zip(regression, neighbours, kinds, strict=True):
             best = int(row.argmax())
             scores.append(
                 Scores(
@@ -139,9 +142,11 @@ class RedFlagModel:
         k = min(NEIGHBOURS, similarity.shape[1])
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         votes = []
-        for row, index in zip(similarity, nearest):
+        for row, index in zip(similarity, nearest, strict=True):
             closeness = row[index]
-            weight = np.exp((closeness - closeness.max()) / NEIGHBOUR_TEMPERATURE) * self.neighbour_weights[index]
+            weight = (
+                np.exp((closeness - closeness.max()) / NEIGHBOUR_TEMPERATURE) * self.neighbour_weights[index]
+            )
             votes.append(float((weight * self.neighbour_labels[index]).sum() / weight.sum()))
         return np.array(votes)
 
@@ -150,7 +155,7 @@ def floor_rules(
     findings: Sequence[Finding],
     labels: Sequence[str],
     all_rules: Sequence[str],
-    held_out_scores: Sequence[float],
+    held_out_scores: Sequence[float] | np.ndarray,
     min_score: float,
     min_precision: float = 0.9,
 ) -> frozenset[str]:
@@ -159,7 +164,7 @@ def floor_rules(
     whose out-of-fold classifier score reached ``min_score`` (where the floor
     applies), or that never matched a message without one."""
     hits: dict[str, list[int]] = {rule: [0, 0] for rule in all_rules}
-    for finding, label, score in zip(findings, labels, held_out_scores):
+    for finding, label, score in zip(findings, labels, held_out_scores, strict=True):
         if finding.general_question or finding.hypothetical or score < min_score:
             continue
         for rule in {m.rule for m in finding.mentions if not m.negated}:
@@ -186,9 +191,15 @@ def out_of_fold_scores(
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
     for fit, held in splitter.split(texts, labels_array):
         model = RedFlagModel(c=c).fit(
-            [texts[i] for i in fit], embeddings[fit], patterns[fit], labels_array[fit], np.array(lookalike)[fit]
+            [texts[i] for i in fit],
+            embeddings[fit],
+            patterns[fit],
+            labels_array[fit],
+            np.array(lookalike)[fit],
         )
-        scores[held] = [s.probability for s in model.score([texts[i] for i in held], embeddings[held], patterns[held])]
+        scores[held] = [
+            s.probability for s in model.score([texts[i] for i in held], embeddings[held], patterns[held])
+        ]
     return scores
 
 

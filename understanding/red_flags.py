@@ -16,6 +16,7 @@ What does not flag: one leg tingling or numb (sciatica-like), tired or heavy
 legs, pain on bending, losing weight on purpose, and general questions about
 red flags that say nothing about the writer ("what are red flags?").
 """
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,34 @@ SYMPTOM_AFTER = {"able", "feeling", "sensation", "control", "urge", "strength"}
 SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
 CLAUSE_BREAKS = SENTENCE_BREAKS | {"but", "however", "although", "though", "except"}
 # Words that start a new clause after a comma, ending a negation's reach.
-CLAUSE_STARTERS = {"i", "i'm", "im", "i've", "ive", "i'd", "my", "it", "it's", "its", "but", "and", "now", "then",
-                   "so", "he", "she", "they", "we", "though", "yet", "which", "this", "that", "there", "since"}
+CLAUSE_STARTERS = {
+    "i",
+    "i'm",
+    "im",
+    "i've",
+    "ive",
+    "i'd",
+    "my",
+    "it",
+    "it's",
+    "its",
+    "but",
+    "and",
+    "now",
+    "then",
+    "so",
+    "he",
+    "she",
+    "they",
+    "we",
+    "though",
+    "yet",
+    "which",
+    "this",
+    "that",
+    "there",
+    "since",
+}
 # A negation that is a whole answer ("No, ..."), reaching nothing after its comma.
 ANSWER_WORDS = {"no", "nope", "nah", "not", "never", "nothing", "none"}
 HYPOTHETICAL_FORMS = (
@@ -68,14 +95,31 @@ HYPOTHETICAL_FORMS = (
 )
 CONDITION_QUESTIONS = (
     re.compile(r"\bwhat (does|do|is|are|would)\b[^.?!]*\b(mean|means|feel like|feels like|look like)\b"),
-    re.compile(r"\b(can|could|does|do|will|would|might)\b[^.?!]*\b(cause|causes|lead to|be a sign of|be caused by)\b"
-               r"[^.?!]*\?"),
+    re.compile(
+        r"\b(can|could|does|do|will|would|might)\b[^.?!]*\b(cause|causes|lead to|be a sign of|be caused by)\b"
+        r"[^.?!]*\?"
+    ),
     re.compile(r"\bis\b[^.?!]*\bthe same (thing )?as\b"),
     re.compile(r"\bwhy (do|does|would|is|are)\b[^.?!]*\b(doctors?|gps?|surgeons?|physios?|nurses?)\b"),
 )
-HYPOTHETICAL_CUES = (" what if ", " if i ever ", " if ever ", " suppose ", " supposing ", " imagine ",
-                     " hypothetically ", " in future ", " in the future ", " if i were to ", " say i ",
-                     " if someone ", " if a person ", " what would happen if ", " would it be ", " in case ")
+HYPOTHETICAL_CUES = (
+    " what if ",
+    " if i ever ",
+    " if ever ",
+    " suppose ",
+    " supposing ",
+    " imagine ",
+    " hypothetically ",
+    " in future ",
+    " in the future ",
+    " if i were to ",
+    " say i ",
+    " if someone ",
+    " if a person ",
+    " what would happen if ",
+    " would it be ",
+    " in case ",
+)
 PAIR_WINDOW = 10
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "we", "our", "us"}
 GENERAL_TOPIC = {"red-flag", "warning-sign", "cauda-equina"}
@@ -121,7 +165,10 @@ def load_vocabulary(path: Path = VOCABULARY) -> dict:
         raise VocabularyError(f"{path}: unknown flags {sorted(unknown)}")
     return {
         "phrases": {flag: [parse_pattern(line) for line in lines] for flag, lines in raw["phrases"].items()},
-        "pairs": {flag: [(terms[left], terms[right]) for left, right in pairs] for flag, pairs in raw["pairs"].items()},
+        "pairs": {
+            flag: [(terms[left], terms[right]) for left, right in pairs]
+            for flag, pairs in raw["pairs"].items()
+        },
         "exclusions": [parse_pattern(line) for line in raw["exclusions"]],
         "general_question": [parse_pattern(line) for line in raw["general_question"]],
     }
@@ -194,7 +241,9 @@ class RedFlagDetector:
                 continue
             rule = self.vocab.strings[match_id]
             flag = rule.split("|")[0]
-            mentions.append(Mention(flag, start, end, doc[start:end].text, _negated(doc, start, clauses), rule))
+            mentions.append(
+                Mention(flag, start, end, doc[start:end].text, _negated(doc, start, clauses), rule)
+            )
 
         terms: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.terms(doc):
@@ -209,12 +258,18 @@ class RedFlagDetector:
                         # recorded so a classifier guess cannot overrule it.
                         mentions.append(Mention(flag, ls, le, doc[ls:le].text, True, f"{flag}|pair{index}"))
                     for rs, re_ in terms.get(right_label, []):
-                        if sentences[ls] != sentences[rs] or abs(ls - rs) > PAIR_WINDOW or (ls, le) == (rs, re_):
+                        if (
+                            sentences[ls] != sentences[rs]
+                            or abs(ls - rs) > PAIR_WINDOW
+                            or (ls, le) == (rs, re_)
+                        ):
                             continue
                         first = min(ls, rs)
                         span = doc[first : max(le, re_)]
                         negated = _negated(doc, ls, clauses) or _negated(doc, first, clauses)
-                        mentions.append(Mention(flag, span.start, span.end, span.text, negated, f"{flag}|pair{index}"))
+                        mentions.append(
+                            Mention(flag, span.start, span.end, span.text, negated, f"{flag}|pair{index}")
+                        )
 
         positive = [m for m in mentions if not m.negated]
         general = (bool(self.general(doc)) or asks_about_a_condition(doc)) and not _first_person(doc)
@@ -228,7 +283,6 @@ class RedFlagDetector:
         """Every rule's name, as in ``Mention.rule``."""
         names = [f"{flag}|{i}" for flag, patterns in PHRASES.items() for i in range(len(patterns))]
         return names + [f"{flag}|pair{i}" for flag, pairs in PAIRS.items() for i in range(len(pairs))]
-
 
 
 def _clause_ids(doc: Doc, breaks: set[str]) -> list[int]:
@@ -284,4 +338,3 @@ def asks_about_a_condition(doc: Doc) -> bool:
 
 def _first_person(doc: Doc) -> bool:
     return any(token.lower_ in FIRST_PERSON for token in doc)
-

@@ -4,6 +4,7 @@ dense sentence feature, for the intent classifier and the red-flag check.
 The red-flag check reads the same vector back with :func:`sentence_embedding`,
 so a message is embedded once per turn.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -62,7 +63,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         if not messages:
             return
         vectors = shared_encoder().encode([m.get(TEXT) or "" for m in messages])
-        for message, vector in zip(messages, vectors):
+        for message, vector in zip(messages, vectors, strict=True):
             self.add_features_to_message(None, vector[None, :], TEXT, message)
 
 

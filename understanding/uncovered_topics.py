@@ -10,6 +10,7 @@ the classifiers and turns a guidance-intent prediction into
 gets the honest answer instead of a passage that does not answer them.
 The red-flag check runs after it and still wins.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -55,22 +56,66 @@ TOPICS: Dict[str, List[List[dict]]] = {
         [lemmas("fast", "slow"), lemmas("walk", "walking")],
     ],
     "treadmill or outdoors": [
-        [lemmas("treadmill", "treadmills", "incline", "uphill", "downhill", "hill", "hills", "hiking", "hike")],
+        [
+            lemmas(
+                "treadmill", "treadmills", "incline", "uphill", "downhill", "hill", "hills", "hiking", "hike"
+            )
+        ],
         [lower("outdoors", "outside"), lower("or", "vs", "versus")],
         [lower("or", "vs", "versus"), lower("outdoors", "outside")],
     ],
     "painkillers": [
-        [lemmas("painkiller", "painkillers", "ibuprofen", "paracetamol", "acetaminophen", "naproxen", "codeine",
-                "aspirin", "nsaid", "nsaids", "tramadol", "diclofenac", "tylenol", "advil", "nurofen",
-                "medication", "medicine", "meds", "pill", "tablet", "opioid", "gabapentin", "pregabalin")],
+        [
+            lemmas(
+                "painkiller",
+                "painkillers",
+                "ibuprofen",
+                "paracetamol",
+                "acetaminophen",
+                "naproxen",
+                "codeine",
+                "aspirin",
+                "nsaid",
+                "nsaids",
+                "tramadol",
+                "diclofenac",
+                "tylenol",
+                "advil",
+                "nurofen",
+                "medication",
+                "medicine",
+                "meds",
+                "pill",
+                "tablet",
+                "opioid",
+                "gabapentin",
+                "pregabalin",
+            )
+        ],
     ],
     "pregnancy": [
         [lemmas("pregnant", "pregnancy", "trimester", "antenatal", "postnatal", "postpartum")],
         [lower("expecting"), lower("a")],
     ],
     "other activities": [
-        [lemmas("swim", "swimming", "pool", "aqua", "jog", "jogging", "cycling", "cycle", "yoga", "pilates",
-                "hydrotherapy", "aerobics", "tai", "zumba")],
+        [
+            lemmas(
+                "swim",
+                "swimming",
+                "pool",
+                "aqua",
+                "jog",
+                "jogging",
+                "cycling",
+                "cycle",
+                "yoga",
+                "pilates",
+                "hydrotherapy",
+                "aerobics",
+                "tai",
+                "zumba",
+            )
+        ],
         [lower("running", "jogging", "swimming", "cycling", "swim", "jog", "run", "runs")],
     ],
     "other treatments": [
@@ -112,7 +157,10 @@ class UncoveredTopicCheck(MessageCheck):
 
     def check(self, message: Message) -> None:
         predicted = (message.get(INTENT) or {}).get("name") or ""
-        if not (predicted.startswith("ask_") or predicted == "tell_me_more") or predicted == INTENT_NOT_COVERED:
+        if (
+            not (predicted.startswith("ask_") or predicted == "tell_me_more")
+            or predicted == INTENT_NOT_COVERED
+        ):
             return
         doc = message.get(SPACY_DOCS[TEXT])
         found = self.topic(doc) if doc is not None else None
@@ -120,5 +168,13 @@ class UncoveredTopicCheck(MessageCheck):
             return
         ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != INTENT_NOT_COVERED]
         message.set(INTENT, {"name": INTENT_NOT_COVERED, "confidence": 1.0}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [{"name": INTENT_NOT_COVERED, "confidence": 1.0}, *ranking], add_to_output=True)
-        message.set(UNCOVERED_KEY, {"topic": found[0], "phrase": found[1], "instead_of": predicted}, add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY,
+            [{"name": INTENT_NOT_COVERED, "confidence": 1.0}, *ranking],
+            add_to_output=True,
+        )
+        message.set(
+            UNCOVERED_KEY,
+            {"topic": found[0], "phrase": found[1], "instead_of": predicted},
+            add_to_output=True,
+        )

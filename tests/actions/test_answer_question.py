@@ -32,22 +32,45 @@ def run(action, dispatcher, tracker):
 @pytest.mark.parametrize(
     "intent, expected",
     [
-        ("ask_strengthening_muscles", "Strengthening Muscles: Walking activates the muscles in your feet, legs, hips, and torso."),
-        ("ask_flexibility", "Improving Flexibility: Regular walking can help maintain flexibility and range of motion."),
+        (
+            "ask_strengthening_muscles",
+            "Strengthening Muscles: Walking activates the muscles in your feet, legs, hips, and torso.",
+        ),
+        (
+            "ask_flexibility",
+            "Improving Flexibility: Regular walking can help maintain flexibility and range of motion.",
+        ),
         ("ask_blood_flow", "Increasing Blood Flow: Walking can increase blood flow to the lower back"),
-        ("ask_endorphins", "Endorphin Release: Like all forms of exercise, walking can trigger the release of endorphins"),
+        (
+            "ask_endorphins",
+            "Endorphin Release: Like all forms of exercise, walking can trigger the release of endorphins",
+        ),
         ("ask_weight", "Weight Management: Walking can help with weight management."),
         ("ask_posture", "Maintaining Proper Posture: Walking, especially if done with good form"),
         ("ask_disc_nutrition", "Disc Nutrition: The discs in our spine lack a direct blood supply."),
-        ("ask_flare_up", "If you’re experiencing acute back pain or a flare-up, you may want to rest for a day or two"),
-        ("ask_shoes_and_bags", "Consider wearing supportive shoes and avoid carrying heavy bags on one shoulder"),
-        ("ask_walking_makes_worse", "If walking seems to make your back pain worse, stop and consult with a healthcare professional."),
-        ("ask_other_exercises", "It’s also beneficial to complement walking with other exercises that strengthen the core"),
+        (
+            "ask_flare_up",
+            "If you’re experiencing acute back pain or a flare-up, you may want to rest for a day or two",
+        ),
+        (
+            "ask_shoes_and_bags",
+            "Consider wearing supportive shoes and avoid carrying heavy bags on one shoulder",
+        ),
+        (
+            "ask_walking_makes_worse",
+            "If walking seems to make your back pain worse, stop and consult with a healthcare professional.",
+        ),
+        (
+            "ask_other_exercises",
+            "It’s also beneficial to complement walking with other exercises that strengthen the core",
+        ),
         ("ask_see_professional", DISCLAIMER),
         ("ask_walking_helps", "Yes, walking can be beneficial for many people with lower back pain."),
     ],
 )
-def test_a_question_gets_its_passage_the_disclaimer_and_the_source(answer, dispatcher, make_tracker, intent, expected):
+def test_a_question_gets_its_passage_the_disclaimer_and_the_source(
+    answer, dispatcher, make_tracker, intent, expected
+):
     events, [message] = run(answer, dispatcher, make_tracker(intent))
     text = plain(message["text"])
     assert expected in text
@@ -108,8 +131,16 @@ def test_tell_me_more_after_the_general_answer_lists_the_ways(store, routes, dis
     events, [message] = run(action, dispatcher, make_tracker("tell_me_more", slots=slots))
     text = plain(message["text"])
     for n, title in enumerate(
-        ["Strengthening Muscles", "Improving Flexibility", "Increasing Blood Flow", "Endorphin Release",
-         "Weight Management", "Maintaining Proper Posture", "Disc Nutrition"], 1
+        [
+            "Strengthening Muscles",
+            "Improving Flexibility",
+            "Increasing Blood Flow",
+            "Endorphin Release",
+            "Weight Management",
+            "Maintaining Proper Posture",
+            "Disc Nutrition",
+        ],
+        1,
     ):
         assert f"{n}. {title}: " in text
     assert DISCLAIMER in text

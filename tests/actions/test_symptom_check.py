@@ -1,6 +1,8 @@
 """The symptom screen: when it stops, and what it ends with."""
+
 import pytest
 
+from actions.answer_question import GuidanceAnswerer
 from actions.symptom_check import (
     SCREEN,
     TEXT_NO_RED_FLAGS,
@@ -8,7 +10,6 @@ from actions.symptom_check import (
     remaining_questions,
     screen_result,
 )
-from actions.answer_question import GuidanceAnswerer
 
 FIRST_EMERGENCY, *_ = [name for name, tier in SCREEN.items() if tier == "emergency"]
 FIRST_URGENT = next(name for name, tier in SCREEN.items() if tier == "urgent")

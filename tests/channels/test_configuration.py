@@ -10,13 +10,18 @@ from channels.telegram import TelegramInput
 
 @pytest.fixture
 def no_secrets(monkeypatch):
-    for name in ("WALKWISE_SLACK_BOT_TOKEN", "WALKWISE_SLACK_SIGNING_SECRET", "WALKWISE_TELEGRAM_TOKEN",
-                 "WALKWISE_TELEGRAM_SECRET"):
+    for name in (
+        "WALKWISE_SLACK_BOT_TOKEN",
+        "WALKWISE_SLACK_SIGNING_SECRET",
+        "WALKWISE_TELEGRAM_TOKEN",
+        "WALKWISE_TELEGRAM_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("channel, names", [(SlackInput, "WALKWISE_SLACK_BOT_TOKEN"),
-                                            (TelegramInput, "WALKWISE_TELEGRAM_TOKEN")])
+@pytest.mark.parametrize(
+    "channel, names", [(SlackInput, "WALKWISE_SLACK_BOT_TOKEN"), (TelegramInput, "WALKWISE_TELEGRAM_TOKEN")]
+)
 def test_a_channel_without_secrets_is_off_with_a_log_line(no_secrets, caplog, channel, names):
     with caplog.at_level(logging.WARNING):
         blueprint = channel.from_credentials(None).blueprint(lambda message: None)

@@ -1,4 +1,5 @@
 """Slack's request verification, checked against Slack's own documented example."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -18,8 +19,9 @@ SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503
 
 
 def request(signature=SIGNATURE, timestamp=TIMESTAMP, body=BODY):
-    return SimpleNamespace(headers={"X-Slack-Signature": signature, "X-Slack-Request-Timestamp": str(timestamp)},
-                           body=body)
+    return SimpleNamespace(
+        headers={"X-Slack-Signature": signature, "X-Slack-Request-Timestamp": str(timestamp)}, body=body
+    )
 
 
 @pytest.fixture
@@ -38,7 +40,12 @@ def test_slacks_documented_example_is_accepted(channel, at_signing_time):
 
 @pytest.mark.parametrize(
     "changed",
-    [{"signature": SIGNATURE[:-1] + "0"}, {"body": BODY + b"&x=1"}, {"timestamp": TIMESTAMP + 1}, {"signature": ""}],
+    [
+        {"signature": SIGNATURE[:-1] + "0"},
+        {"body": BODY + b"&x=1"},
+        {"timestamp": TIMESTAMP + 1},
+        {"signature": ""},
+    ],
 )
 def test_any_change_is_rejected(channel, at_signing_time, changed):
     assert not channel.is_request_from_slack_authentic(request(**changed))

@@ -1,11 +1,13 @@
 """Fixtures for the end-to-end tests: the real servers, a stand-in for Slack's
 and Telegram's APIs, and, for the widget, a page site and headless Chromium."""
+
 import os
 import shutil
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -30,7 +32,7 @@ def fake_api():
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, fake_api) -> Stack:
+def stack(tmp_path_factory, fake_api) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/train first (scripts/test does)")
     stack = Stack(Path(tmp_path_factory.mktemp("stack")))
@@ -68,6 +70,7 @@ def site(stack, tmp_path_factory):
     folder = tmp_path_factory.mktemp("site")
     shutil.copy(BUNDLE, folder / "walkwise-widget.js")
     (folder / "index.html").write_text(PAGE.format(server=stack.url))
+
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
@@ -90,8 +93,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

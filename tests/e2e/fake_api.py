@@ -2,6 +2,7 @@
 
 It records every call (path and body) and answers like the real API does for
 the methods the channels use."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ class FakeApi:
                     body = {"raw": raw}
                 with api._lock:
                     api.calls.append((self.path, body))
-                reply = {"ok": True, "result": True}
+                reply: dict[str, object] = {"ok": True, "result": True}
                 if self.path.endswith("chat.postMessage"):
                     reply = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
                 data = json.dumps(reply).encode()
@@ -58,7 +59,9 @@ class FakeApi:
         with self._lock:
             return [body for path, body in self.calls if path.endswith(suffix)]
 
-    def wait_for(self, suffix: str, count: int, predicate=lambda body: True, timeout: float = 30) -> list[dict]:
+    def wait_for(
+        self, suffix: str, count: int, predicate=lambda body: True, timeout: float = 30
+    ) -> list[dict]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = [b for b in self.recorded(suffix) if predicate(b)]

@@ -1,4 +1,5 @@
 """Helpers shared by the end-to-end tests."""
+
 import re
 import uuid
 

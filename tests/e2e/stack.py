@@ -1,6 +1,6 @@
 """Starts the real action server and Rasa server for end-to-end tests."""
+
 from __future__ import annotations
-from common import paths
 
 import os
 import signal
@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from common import paths
 from tests.conftest import ROOT
 
 MODEL = paths.MODEL
@@ -29,7 +30,7 @@ def wait_until(url: str, process: subprocess.Popen, log: Path, seconds: float = 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:4]} exited:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{process.args!r} exited:\n{log.read_text()[-3000:]}")
         try:
             if requests.get(url, timeout=2).ok:
                 return
@@ -71,7 +72,10 @@ class Stack:
     def prepare(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "guidance.ingest"], cwd=ROOT, env=self._env(), check=True,
+            [sys.executable, "-m", "guidance.ingest"],
+            cwd=ROOT,
+            env=self._env(),
+            check=True,
             capture_output=True,
         )
         (self.workdir / "endpoints.yml").write_text(
@@ -86,18 +90,36 @@ class Stack:
         env = self._env() | {"SANIC_HOST": "127.0.0.1"}
         self.processes["actions"] = process = subprocess.Popen(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
-            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         wait_until(f"http://127.0.0.1:{self.action_port}/health", process, log)
 
     def start_rasa(self) -> None:
         log = self.workdir / "rasa.log"
         self.processes["rasa"] = process = subprocess.Popen(
-            [sys.executable, "-m", "server", "run", "--model", str(MODEL),
-             "--endpoints", str(self.workdir / "endpoints.yml"),
-             "--credentials", str(self.workdir / "credentials.yml"),
-             "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
-            cwd=ROOT, env=self._env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "run",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                str(self.workdir / "endpoints.yml"),
+                "--credentials",
+                str(self.workdir / "credentials.yml"),
+                "--port",
+                str(self.rasa_port),
+                "--interface",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=self._env(),
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         wait_until(f"{self.url}/", process, log)
 

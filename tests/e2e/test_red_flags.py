@@ -1,4 +1,5 @@
 """Red flags end to end over REST: the urgent advice first, in every state."""
+
 import json
 import sqlite3
 
@@ -42,7 +43,9 @@ def test_emergency_messages_get_the_emergency_advice(stack, message):
 
 
 def test_an_urgent_red_flag_gets_the_urgent_advice(stack):
-    assert_advice_alone(stack.ask(new_sender(), "I've had a fever for two days and my lower back hurts"), URGENT)
+    assert_advice_alone(
+        stack.ask(new_sender(), "I've had a fever for two days and my lower back hurts"), URGENT
+    )
 
 
 def test_a_red_flag_in_the_middle_of_a_walking_conversation(stack):
@@ -68,15 +71,22 @@ def test_the_next_walking_answer_repeats_the_reminder_once(stack):
     sender = new_sender()
     stack.ask(sender, "I've lost control of my bladder")
     first = stack.ask(sender, "what shoes should I wear for walking")
-    assert first[0]["text"] == f"{REMINDER} Call your local emergency number or go to an emergency department now."
+    assert (
+        first[0]["text"]
+        == f"{REMINDER} Call your local emergency number or go to an emergency department now."
+    )
     assert passage_text("note-2") in reply_text(first[1:])
     second = stack.ask(sender, "does walking help with posture")
     assert REMINDER not in reply_text(second)
 
 
 def test_negations_and_ordinary_aches_get_no_alarm(stack):
-    for message in ("I don't have any numbness, is walking ok?", "my legs feel tired after a walk",
-                    "tingling in one leg when I sit long", "pain when I bend"):
+    for message in (
+        "I don't have any numbness, is walking ok?",
+        "my legs feel tired after a walk",
+        "tingling in one leg when I sit long",
+        "pain when I bend",
+    ):
         text = reply_text(stack.ask(new_sender(), message))
         assert "Emergency" not in text, message
 
@@ -100,12 +110,21 @@ def test_the_red_flag_is_recorded_for_staff(stack):
     stack.ask(sender, "does walking help?")
     stack.ask(sender, "I can't feel my bum")
     with sqlite3.connect(stack.tracker_db) as db:
-        rows = [(t, json.loads(d)) for t, d in db.execute(
-            "select type_name, data from events where sender_id = ? order by id", (sender,))]
-    flagged = [d["parse_data"]["red_flag"] for t, d in rows if t == "user" and d["parse_data"].get("red_flag")]
+        rows = [
+            (t, json.loads(d))
+            for t, d in db.execute(
+                "select type_name, data from events where sender_id = ? order by id", (sender,)
+            )
+        ]
+    flagged = [
+        d["parse_data"]["red_flag"] for t, d in rows if t == "user" and d["parse_data"].get("red_flag")
+    ]
     [record] = flagged
     assert {k: record[k] for k in ("tier", "flag", "phrase")} == {
-        "tier": "emergency", "flag": "saddle-numbness", "phrase": "can't feel my bum"}
+        "tier": "emergency",
+        "flag": "saddle-numbness",
+        "phrase": "can't feel my bum",
+    }
     assert record["detected_by"] == "classifier+pattern" and 0.6 <= record["score"] <= 1.0
     slots = [(d["name"], d["value"]) for t, d in rows if t == "slot"]
     assert ("red_flag_tier", "emergency") in slots
@@ -115,6 +134,8 @@ def test_the_advice_arrives_with_the_action_server_stopped(stack):
     stack.stop("actions")
     try:
         assert_advice_alone(stack.ask(new_sender(), "I wet myself and my back hurts", timeout=30), EMERGENCY)
-        assert_advice_alone(stack.ask(new_sender(), "I've got night sweats and back pain", timeout=30), URGENT)
+        assert_advice_alone(
+            stack.ask(new_sender(), "I've got night sweats and back pain", timeout=30), URGENT
+        )
     finally:
         stack.start_actions()

@@ -1,4 +1,5 @@
 """End to end over the REST channel: real Rasa server, real action server, real SQLite."""
+
 import json
 import sqlite3
 import subprocess
@@ -9,7 +10,16 @@ import requests
 
 from server import messages
 from tests.conftest import ROOT, WALKING_DOC
-from tests.e2e.helpers import DISCLAIMER, FURNITURE, NOT_COVERED, new_sender, normalize, passage_text, reply_text
+from tests.e2e.helpers import (
+    DISCLAIMER,
+    FURNITURE,
+    NOT_COVERED,
+    new_sender,
+    normalize,
+    passage_text,
+    reply_text,
+)
+
 
 @pytest.mark.parametrize(
     "question, key",
@@ -75,10 +85,30 @@ def test_an_uncovered_question_gets_the_honest_answer(stack, question):
 
 @pytest.mark.parametrize(
     "message",
-    ["", "   ", "x" * 20_000, "😀🙏👍", "<script>alert('x')</script>", "/restart", "/unknown_payload",
-     '/greet{"name": "x"}', "/", "wal\u200bking\u202e he\x00lps?"],
-    ids=["empty", "blank", "20000-chars", "emoji", "script", "restart", "unknown-slash", "slash-json",
-         "bare-slash", "control-chars"],
+    [
+        "",
+        "   ",
+        "x" * 20_000,
+        "😀🙏👍",
+        "<script>alert('x')</script>",
+        "/restart",
+        "/unknown_payload",
+        '/greet{"name": "x"}',
+        "/",
+        "wal\u200bking\u202e he\x00lps?",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "20000-chars",
+        "emoji",
+        "script",
+        "restart",
+        "unknown-slash",
+        "slash-json",
+        "bare-slash",
+        "control-chars",
+    ],
 )
 def test_bad_input_gets_a_normal_reply_and_the_conversation_goes_on(stack, message):
     sender = new_sender()
@@ -108,8 +138,10 @@ def test_a_very_long_message_is_answered_politely(stack):
 )
 def test_malformed_requests_get_a_clear_400(stack, body, reason):
     response = requests.post(
-        f"{stack.url}/webhooks/rest/webhook", data=body,
-        headers={"Content-Type": "application/json"}, timeout=30,
+        f"{stack.url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
     )
     assert response.status_code == 400
     assert reason in response.json()["error"]
@@ -122,9 +154,10 @@ def test_the_conversation_is_stored_in_sqlite(stack):
     stack.ask(sender, "does walking help lower back pain?")
     stack.ask(sender, "thanks")
     with sqlite3.connect(stack.tracker_db) as db:
-        types = [row[0] for row in db.execute(
-            "select type_name from events where sender_id = ? order by id", (sender,)
-        )]
+        types = [
+            row[0]
+            for row in db.execute("select type_name from events where sender_id = ? order by id", (sender,))
+        ]
     assert types.count("user") == 2
     assert types.count("bot") == 2
 
@@ -137,9 +170,12 @@ def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
         assert reply_text(replies) == normalize(messages.ACTION_UNAVAILABLE)
         assert reply_text(stack.ask(sender, "hello"))  # responses from the domain still work
         with sqlite3.connect(stack.tracker_db) as db:
-            stored = [json.loads(row[0]) for row in db.execute(
-                "select data from events where sender_id = ? and type_name = 'bot'", (sender,)
-            )]
+            stored = [
+                json.loads(row[0])
+                for row in db.execute(
+                    "select data from events where sender_id = ? and type_name = 'bot'", (sender,)
+                )
+            ]
         failure = stored[0]["metadata"]["walkwise"]
         assert failure == {"action_failed": "action_answer_question", "reason": "RasaException"}
     finally:
@@ -151,7 +187,10 @@ def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
 def ingest(stack, path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "guidance.ingest", str(path), "--slug", "walking-lower-back-pain"],
-        cwd=ROOT, env=stack._env(), capture_output=True, text=True,
+        cwd=ROOT,
+        env=stack._env(),
+        capture_output=True,
+        text=True,
     )
 
 
@@ -160,12 +199,16 @@ def test_editing_the_guidance_changes_the_live_answer_without_retraining(stack, 
     edited.write_bytes(WALKING_DOC.read_bytes().replace(b"rest for a day or two", b"rest for one day"))
     try:
         assert ingest(stack, edited).returncode == 0
-        assert "rest for one day before starting" in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
+        assert "rest for one day before starting" in reply_text(
+            stack.ask(new_sender(), "should i walk during a flare up")
+        )
         broken = tmp_path / "broken.txt"
         broken.write_bytes(b"\xff\xfe not text")
         result = ingest(stack, broken)
         assert result.returncode == 1 and "keeps serving" in result.stderr
-        assert "rest for one day before starting" in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
+        assert "rest for one day before starting" in reply_text(
+            stack.ask(new_sender(), "should i walk during a flare up")
+        )
     finally:
         assert ingest(stack, WALKING_DOC).returncode == 0
     assert passage_text("note-1") in reply_text(stack.ask(new_sender(), "should i walk during a flare up"))

@@ -1,4 +1,5 @@
 """One question on every channel: the same passage, disclaimer and source."""
+
 import html
 import re
 
@@ -34,7 +35,12 @@ def test_the_same_question_gets_the_same_answer_everywhere(stack, fake_api):
     test_telegram.post(stack, test_telegram.update_with(message=test_telegram.message(chat, QUESTION)))
     [telegram] = test_telegram.sent_to(fake_api, chat)
 
-    answers = {"rest": rest, "web": widget, "slack": canonical(slack["text"]), "telegram": canonical(telegram["text"])}
+    answers = {
+        "rest": rest,
+        "web": widget,
+        "slack": canonical(slack["text"]),
+        "telegram": canonical(telegram["text"]),
+    }
     for name, text in answers.items():
         assert passage_text("note-1") in text, name
         assert normalize(DISCLAIMER) in text, name
@@ -54,7 +60,11 @@ def test_each_conversation_records_its_channel(stack, fake_api):
     test_slack.post(stack, test_slack.event_payload("hello", "UCHANNELREC", channel))
     test_slack.posted_to(fake_api, channel)
     with sqlite3.connect(stack.tracker_db) as db:
-        rows = {s: json.loads(d)["input_channel"] for s, d in db.execute(
-            "select sender_id, data from events where type_name = 'user' and sender_id in (?, ?, ?)",
-            (sender, str(chat), "UCHANNELREC"))}
+        rows = {
+            s: json.loads(d)["input_channel"]
+            for s, d in db.execute(
+                "select sender_id, data from events where type_name = 'user' and sender_id in (?, ?, ?)",
+                (sender, str(chat), "UCHANNELREC"),
+            )
+        }
     assert rows == {sender: "rest", str(chat): "telegram", "UCHANNELREC": "slack"}

@@ -1,5 +1,6 @@
 """Slack: signed Events API payloads posted to the running server; the answers
 go to a local stand-in for Slack's Web API."""
+
 import hashlib
 import hmac
 import itertools
@@ -23,20 +24,38 @@ def sign(body: bytes, timestamp: int, secret: str = SLACK_SIGNING_SECRET) -> str
 
 def event_payload(text: str, user: str, channel: str = "D0DIRECT", thread_ts: str | None = None) -> dict:
     n = next(_ids)
-    event = {"type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel,
-             "ts": f"1700000{n:03d}.000100", "event_ts": f"1700000{n:03d}.000100", "client_msg_id": f"msg-{user}-{n}"}
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "channel": channel,
+        "ts": f"1700000{n:03d}.000100",
+        "event_ts": f"1700000{n:03d}.000100",
+        "client_msg_id": f"msg-{user}-{n}",
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
-    return {"token": "unused", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
-            "event_id": f"Ev{user}{n:05d}", "event_time": 1_700_000_000, "authorizations": [{"user_id": "U0BOT"}],
-            "event": event}
+    return {
+        "token": "unused",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": f"Ev{user}{n:05d}",
+        "event_time": 1_700_000_000,
+        "authorizations": [{"user_id": "U0BOT"}],
+        "event": event,
+    }
 
 
 def post(stack, payload, *, timestamp=None, signature=None, headers=None, raw=None):
     body = raw if raw is not None else json.dumps(payload).encode()
     timestamp = int(time.time()) if timestamp is None else timestamp
-    sent = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": signature if signature is not None else sign(body, timestamp)}
+    sent = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": signature if signature is not None else sign(body, timestamp),
+    }
     sent.update(headers or {})
     return requests.post(f"{stack.url}/webhooks/slack/webhook", data=body, headers=sent, timeout=30)
 
@@ -51,7 +70,9 @@ def plain(mrkdwn: str) -> str:
 
 def test_a_signed_message_is_answered_with_the_passage_and_disclaimer(stack, fake_api):
     channel = f"D{next(_ids):08d}"
-    assert post(stack, event_payload("what shoes should i wear for walking", "U1", channel)).status_code == 200
+    assert (
+        post(stack, event_payload("what shoes should i wear for walking", "U1", channel)).status_code == 200
+    )
     [sent] = posted_to(fake_api, channel)
     assert passage_text("note-2") in plain(sent["text"])
     assert DISCLAIMER.replace("’", "'") in plain(sent["text"])
@@ -69,7 +90,9 @@ def test_list_structure_and_bold_survive_in_mrkdwn(stack, fake_api):
 
 def test_a_reply_in_a_thread_stays_in_the_thread(stack, fake_api):
     channel = f"C{next(_ids):08d}"
-    payload = event_payload("<@U0BOT> should i walk during a flare up", "U3", channel, thread_ts="1699999999.000200")
+    payload = event_payload(
+        "<@U0BOT> should i walk during a flare up", "U3", channel, thread_ts="1699999999.000200"
+    )
     payload["event"]["type"] = "app_mention"
     post(stack, payload)
     [sent] = posted_to(fake_api, channel)
@@ -103,11 +126,19 @@ def test_an_unsigned_or_forged_request_is_rejected(stack, fake_api, case):
         old = now - 6 * 60
         response = post(stack, payload, timestamp=old, signature=sign(body, old))
     elif case == "missing-signature":
-        response = requests.post(f"{stack.url}/webhooks/slack/webhook", data=body, timeout=30,
-                                 headers={"Content-Type": "application/json", "X-Slack-Request-Timestamp": str(now)})
+        response = requests.post(
+            f"{stack.url}/webhooks/slack/webhook",
+            data=body,
+            timeout=30,
+            headers={"Content-Type": "application/json", "X-Slack-Request-Timestamp": str(now)},
+        )
     elif case == "missing-timestamp":
-        response = requests.post(f"{stack.url}/webhooks/slack/webhook", data=body, timeout=30,
-                                 headers={"Content-Type": "application/json", "X-Slack-Signature": sign(body, now)})
+        response = requests.post(
+            f"{stack.url}/webhooks/slack/webhook",
+            data=body,
+            timeout=30,
+            headers={"Content-Type": "application/json", "X-Slack-Signature": sign(body, now)},
+        )
     else:
         response = post(stack, payload, signature=sign(body, now, secret="not-our-secret"))
     assert response.status_code == 400
@@ -115,8 +146,11 @@ def test_an_unsigned_or_forged_request_is_rejected(stack, fake_api, case):
 
 
 def test_url_verification_needs_a_valid_signature(stack):
-    challenge = {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                 "type": "url_verification"}
+    challenge = {
+        "token": "x",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
     assert post(stack, challenge, signature="v0=" + "f" * 64).status_code == 400
     good = post(stack, challenge)
     assert good.status_code == 200 and challenge["challenge"] in good.text

@@ -2,6 +2,7 @@
 
 The first test is the smoke test for stock Rasa's missing ``await`` on
 ``enter_room``: with session persistence, a reply must arrive."""
+
 import asyncio
 
 import pytest
@@ -15,11 +16,18 @@ ORIGIN = f"http://127.0.0.1:{WIDGET_ORIGIN_PORT}"
 
 async def open_session(stack, session_id=None, origin=ORIGIN):
     client = socketio.AsyncClient(reconnection=False)
-    events: dict[str, asyncio.Queue] = {name: asyncio.Queue() for name in ("session_confirm", "bot_uttered", "session_error")}
+    events: dict[str, asyncio.Queue] = {
+        name: asyncio.Queue() for name in ("session_confirm", "bot_uttered", "session_error")
+    }
     for name, queue in events.items():
         client.on(name, queue.put)
-    await client.connect(stack.url, headers={"Origin": origin} if origin else {}, transports=["websocket"],
-                         socketio_path="/socket.io", wait_timeout=10)
+    await client.connect(
+        stack.url,
+        headers={"Origin": origin} if origin else {},
+        transports=["websocket"],
+        socketio_path="/socket.io",
+        wait_timeout=10,
+    )
     await client.emit("session_request", {"session_id": session_id})
     confirmed = await asyncio.wait_for(events["session_confirm"].get(), 10)
     return client, events, confirmed

@@ -1,14 +1,15 @@
 """Telegram: real-shaped updates posted to the running server's webhook; the
 answers go to a local stand-in for the Bot API."""
+
 import itertools
 import json
 
 import pytest
 import requests
 
+from channels.telegram import NO_TEXT_REPLY
 from tests.e2e.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.e2e.helpers import DISCLAIMER, passage_text
-from channels.telegram import NO_TEXT_REPLY
 
 _ids = itertools.count(700_000_000)
 _chats = itertools.count(9_100_000)
@@ -19,9 +20,13 @@ def update_with(**content) -> dict:
 
 
 def message(chat_id: int, text: str | None = None, **extra) -> dict:
-    body = {"message_id": next(_ids), "date": 1_700_000_000,
-            "chat": {"id": chat_id, "type": "private", "first_name": "Pat"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Pat"}, **extra}
+    body = {
+        "message_id": next(_ids),
+        "date": 1_700_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": "Pat"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Pat"},
+        **extra,
+    }
     if text is not None:
         body["text"] = text
     return body
@@ -31,8 +36,9 @@ def post(stack, update, secret=TELEGRAM_SECRET, raw: bytes | None = None):
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    return requests.post(f"{stack.url}/webhooks/telegram/webhook", data=raw or json.dumps(update),
-                         headers=headers, timeout=60)
+    return requests.post(
+        f"{stack.url}/webhooks/telegram/webhook", data=raw or json.dumps(update), headers=headers, timeout=60
+    )
 
 
 def sent_to(fake_api, chat_id, count=1, timeout=30):
@@ -47,12 +53,15 @@ SETTLE = 1.0
 def plain(html_text: str) -> str:
     import html
     import re
+
     return html.unescape(re.sub(r"</?b>", "", html_text)).replace("’", "'")
 
 
 def test_a_message_is_answered_with_the_passage_and_disclaimer(stack, fake_api):
     chat = next(_chats)
-    assert post(stack, update_with(message=message(chat, "should i walk during a flare up"))).status_code == 200
+    assert (
+        post(stack, update_with(message=message(chat, "should i walk during a flare up"))).status_code == 200
+    )
     [sent] = sent_to(fake_api, chat)
     assert sent["parse_mode"] == "HTML"
     text = " ".join(plain(sent["text"]).split())
@@ -70,8 +79,13 @@ def test_bold_titles_use_telegram_html(stack, fake_api):
 
 def test_a_button_press_is_acknowledged_and_answered(stack, fake_api):
     chat = next(_chats)
-    callback = {"id": "cb-4242", "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
-                "message": message(chat, "earlier answer"), "chat_instance": "1", "data": "/ask_shoes_and_bags"}
+    callback = {
+        "id": "cb-4242",
+        "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
+        "message": message(chat, "earlier answer"),
+        "chat_instance": "1",
+        "data": "/ask_shoes_and_bags",
+    }
     assert post(stack, update_with(callback_query=callback)).status_code == 200
     assert fake_api.wait_for("/answerCallbackQuery", 1, lambda b: b.get("callback_query_id") == "cb-4242")
     [sent] = sent_to(fake_api, chat)
@@ -82,7 +96,12 @@ def test_an_edited_message_is_not_answered_again(stack, fake_api):
     chat = next(_chats)
     post(stack, update_with(message=message(chat, "hello")))
     sent_to(fake_api, chat)
-    assert post(stack, update_with(edited_message=message(chat, "hello again", edit_date=1_700_000_100))).status_code == 200
+    assert (
+        post(
+            stack, update_with(edited_message=message(chat, "hello again", edit_date=1_700_000_100))
+        ).status_code
+        == 200
+    )
     assert len(sent_to(fake_api, chat, count=2, timeout=SETTLE)) == 1
 
 
@@ -153,8 +172,13 @@ def test_a_triage_question_answered_with_the_yes_button(stack, fake_api):
     assert plain(question["text"]).startswith("Before I answer, one quick safety question.")
     yes = question["reply_markup"]["inline_keyboard"][0][0]
     assert yes["callback_data"] == "/affirm"
-    callback = {"id": f"cb-{chat}", "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
-                "message": message(chat, "question"), "chat_instance": "1", "data": yes["callback_data"]}
+    callback = {
+        "id": f"cb-{chat}",
+        "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
+        "message": message(chat, "question"),
+        "chat_instance": "1",
+        "data": yes["callback_data"],
+    }
     assert post(stack, update_with(callback_query=callback)).status_code == 200
     sent = sent_to(fake_api, chat, count=2)
     assert plain(sent[1]["text"]).startswith("🚨 Emergency: Call your local emergency number")

@@ -1,5 +1,6 @@
 """The triage question and the symptom screen, end to end over REST, Slack and
 Telegram, against the real Rasa and action servers."""
+
 import json
 import sqlite3
 
@@ -56,8 +57,12 @@ def test_the_triage_answer_is_recorded(stack):
     ask_triage(stack, sender)
     stack.ask(sender, "yes")
     with sqlite3.connect(stack.tracker_db) as db:
-        records = [json.loads(d)["parse_data"].get("red_flag") for (d,) in db.execute(
-            "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,))]
+        records = [
+            json.loads(d)["parse_data"].get("red_flag")
+            for (d,) in db.execute(
+                "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,)
+            )
+        ]
     assert records[0]["possible"]["flag"] == "serious-fall-or-accident"
     assert records[1]["tier"] == "emergency" and records[1]["detected_by"] == "triage"
     assert records[1]["triage"] == {"flag": "serious-fall-or-accident", "answer": "yes"}

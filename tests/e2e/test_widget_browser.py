@@ -62,7 +62,10 @@ def test_the_conversation_survives_a_reload(page):
     page.reload()
     expect(page.locator(".ww-msg")).to_have_count(count)
     expect(page.locator(".ww-status")).to_be_empty(timeout=20_000)
-    assert page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':session'))[1]") == session
+    assert (
+        page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':session'))[1]")
+        == session
+    )
     ask(page, "thanks")
     expect(bot_messages(page).last).to_contain_text("You're welcome", timeout=30_000)
 
@@ -126,8 +129,10 @@ def contrast(rgb_a, rgb_b):
 
 def colours(page, selector):
     pair = page.evaluate(
-        "(s) => { const e = document.querySelector(s); const c = getComputedStyle(e); return [c.color, c.backgroundColor]; }",
-        selector)
+        "(s) => { const e = document.querySelector(s); const c = getComputedStyle(e); "
+        "return [c.color, c.backgroundColor]; }",
+        selector,
+    )
     return [tuple(int(v) for v in re.findall(r"\d+", value)[:3]) for value in pair]
 
 

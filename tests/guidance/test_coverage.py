@@ -25,12 +25,13 @@ def test_an_unreachable_passage_is_reported(routes):
 
 def test_a_route_to_a_deleted_passage_is_reported(routes):
     edited = parse(
-        WALKING_DOC.read_bytes().replace(
-            "  7. Disc Nutrition:".encode(), "  7. Spine Food:".encode()
-        )
+        WALKING_DOC.read_bytes().replace("  7. Disc Nutrition:".encode(), "  7. Spine Food:".encode())
     )
     problems = compute({WALKING_SLUG: edited}, walking_routes(routes)).problems
-    assert f"intent 'ask_disc_nutrition' points at passage '{WALKING_SLUG}/disc-nutrition', which no longer exists" in problems
+    assert (
+        f"intent 'ask_disc_nutrition' points at passage '{WALKING_SLUG}/disc-nutrition', "
+        "which no longer exists" in problems
+    )
     assert f"passage '{WALKING_SLUG}/spine-food' is reached by no intent" in problems
 
 

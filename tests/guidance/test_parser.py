@@ -66,7 +66,9 @@ def test_passages_keep_the_source_words(document):
 def test_only_the_consult_passage_is_the_disclaimer(document):
     disclaimers = [p for p in document.passages if p.is_disclaimer]
     assert [p.key for p in disclaimers] == ["note-5"]
-    assert disclaimers[0].text.startswith("Always consult with a healthcare professional or physical therapist")
+    assert disclaimers[0].text.startswith(
+        "Always consult with a healthcare professional or physical therapist"
+    )
 
 
 def test_page_furniture_is_dropped(document):

@@ -1,7 +1,7 @@
-
 import pytest
 
-from guidance.ingest import ingest_file, main as ingest_main
+from guidance.ingest import ingest_file
+from guidance.ingest import main as ingest_main
 from guidance.parser import GuidanceFormatError
 from guidance.store import GuidanceStore
 from tests.conftest import WALKING_DOC, WALKING_SLUG

@@ -1,9 +1,8 @@
-from common import paths
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from common import paths
 
 MODEL = paths.MODEL
 

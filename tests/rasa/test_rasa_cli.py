@@ -1,4 +1,5 @@
 """The Rasa command line on this project: validation, conversation tests, held-out NLU."""
+
 import subprocess
 import sys
 
@@ -14,7 +15,10 @@ MIN_HELDOUT_MACRO_F1 = 0.90
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "server", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -28,8 +32,10 @@ def expected_validator_warnings() -> set[str]:
         for intent in (INTENT_RED_FLAG_POSSIBLE, INTENT_TRIAGE_CLEAR)
     }
     for form in domain["forms"].values():
-        expected |= {f"The utterance 'utter_ask_{slot}' is not used in any story or rule."
-                     for slot in form["required_slots"]}
+        expected |= {
+            f"The utterance 'utter_ask_{slot}' is not used in any story or rule."
+            for slot in form["required_slots"]
+        }
     return expected
 
 
@@ -44,10 +50,17 @@ def test_data_validate_passes_without_warnings():
 
 def test_conversation_stories_pass(trained_model, tmp_path):
     result = rasa(
-        "test", "core", "--stories", "tests/conversations", "--model", str(trained_model),
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--stories",
+        "tests/conversations",
+        "--model",
+        str(trained_model),
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
-    failed = (tmp_path / "failed_test_stories.yml")
+    failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:] + detail
 
@@ -55,7 +68,9 @@ def test_conversation_stories_pass(trained_model, tmp_path):
 def examples(path):
     found = set()
     for block in yaml.safe_load(path.read_text())["nlu"]:
-        found |= {line[2:].strip().lower() for line in block["examples"].splitlines() if line.startswith("- ")}
+        found |= {
+            line[2:].strip().lower() for line in block["examples"].splitlines() if line.startswith("- ")
+        }
     return found
 
 

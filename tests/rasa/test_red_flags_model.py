@@ -1,4 +1,5 @@
 """Red-flag recall and false alarms through the trained model (patterns and classifier)."""
+
 from benchmarks.red_flags import evaluate
 from tests.e2e.helpers import run_async
 

@@ -1,11 +1,15 @@
 """The triage reader: which message the question was about, and the answer."""
+
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from server import triage
 
-POSSIBLE = {"tier": None, "possible": {"flag": "saddle-numbness", "tier": "emergency", "score": 0.4,
-                                       "phrase": "numb"}, "held_intent": "ask_walking_helps"}
+POSSIBLE = {
+    "tier": None,
+    "possible": {"flag": "saddle-numbness", "tier": "emergency", "score": 0.4, "phrase": "numb"},
+    "held_intent": "ask_walking_helps",
+}
 
 
 def asked(record=POSSIBLE):
@@ -18,8 +22,10 @@ def asked(record=POSSIBLE):
 
 
 def updates(tier, flag, phrase):
-    return {"intent": {"name": f"red_flag_{tier}", "confidence": 1.0},
-            "red_flag": {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": "triage"}}
+    return {
+        "intent": {"name": f"red_flag_{tier}", "confidence": 1.0},
+        "red_flag": {"tier": tier, "flag": flag, "phrase": phrase, "detected_by": "triage"},
+    }
 
 
 def test_the_pending_question_is_found_after_the_bot_asked_it():
@@ -35,24 +41,60 @@ def test_nothing_is_pending_when_the_message_was_not_a_possible_flag():
     assert triage.pending_triage(asked({"tier": None})) is None
 
 
-@pytest.mark.parametrize("text", ["yes", "Yes, since yesterday", "yeah both of them", "yep", "y", "YES!!",
-                                  "I do", "it is, started monday", "not sure", "I don't know", "maybe"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes, since yesterday",
+        "yeah both of them",
+        "yep",
+        "y",
+        "YES!!",
+        "I do",
+        "it is, started monday",
+        "not sure",
+        "I don't know",
+        "maybe",
+    ],
+)
 def test_typed_yes(text):
-    assert triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "yes"
+    assert (
+        triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "yes"
+    )
 
 
-@pytest.mark.parametrize("text", ["no", "No, it's been like that for years", "nope", "nah", "not really",
-                                  "I don't think so", "none of those"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No, it's been like that for years",
+        "nope",
+        "nah",
+        "not really",
+        "I don't think so",
+        "none of those",
+    ],
+)
 def test_typed_no(text):
-    assert triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "no"
+    assert (
+        triage.answer_of({"text": text, "intent": {"name": "ask_walking_helps", "confidence": 0.9}}) == "no"
+    )
 
 
 def test_buttons_and_confident_intents_answer_too():
     assert triage.answer_of({"text": "/affirm", "intent": {"name": "affirm", "confidence": 1.0}}) == "yes"
     assert triage.answer_of({"text": "/deny", "intent": {"name": "deny", "confidence": 1.0}}) == "no"
-    assert triage.answer_of({"text": "afraid it is", "intent": {"name": "affirm", "confidence": 0.9}}) == "yes"
-    assert triage.answer_of({"text": "what about my knees", "intent": {"name": "affirm", "confidence": 0.3}}) is None
-    assert triage.answer_of({"text": "/ask_flare_up", "intent": {"name": "ask_flare_up", "confidence": 1}}) is None
+    assert (
+        triage.answer_of({"text": "afraid it is", "intent": {"name": "affirm", "confidence": 0.9}}) == "yes"
+    )
+    assert (
+        triage.answer_of({"text": "what about my knees", "intent": {"name": "affirm", "confidence": 0.3}})
+        is None
+    )
+    assert (
+        triage.answer_of({"text": "/ask_flare_up", "intent": {"name": "ask_flare_up", "confidence": 1}})
+        is None
+    )
 
 
 def test_yes_gives_the_flags_advice_and_records_the_answer():
@@ -77,8 +119,11 @@ def test_no_without_a_question_to_answer_says_nothing_urgent_was_found():
 
 
 def test_a_new_red_flag_in_the_reply_wins():
-    parse = {"text": "no but I wet myself", "intent": {"name": "red_flag_emergency", "confidence": 1.0},
-             "red_flag": {"tier": "emergency", "flag": "bladder-or-bowel-problems"}}
+    parse = {
+        "text": "no but I wet myself",
+        "intent": {"name": "red_flag_emergency", "confidence": 1.0},
+        "red_flag": {"tier": "emergency", "flag": "bladder-or-bowel-problems"},
+    }
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["red_flag"]["flag"] == "bladder-or-bowel-problems"
 
@@ -90,7 +135,10 @@ def test_an_unrelated_reply_is_left_alone():
 
 
 def test_the_answer_wins_over_a_mention_of_the_same_flag():
-    parse = {"text": "no, I've been dieting", "intent": {"name": "red_flag_urgent", "confidence": 1.0},
-             "red_flag": {"tier": "urgent", "flag": "saddle-numbness"}}
+    parse = {
+        "text": "no, I've been dieting",
+        "intent": {"name": "red_flag_urgent", "confidence": 1.0},
+        "red_flag": {"tier": "urgent", "flag": "saddle-numbness"},
+    }
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "ask_walking_helps"

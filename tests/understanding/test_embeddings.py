@@ -1,4 +1,5 @@
 """The sentence encoder: pinned files, and vectors that put like with like."""
+
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,9 @@ def test_a_file_with_another_hash_is_refused(tmp_path: Path):
 
 
 def test_vectors_are_normalised_and_meaningful(encoder):
-    vectors = encoder.encode(["my legs have gone numb", "both my legs feel numb", "what shoes are good for walking"])
+    vectors = encoder.encode(
+        ["my legs have gone numb", "both my legs feel numb", "what shoes are good for walking"]
+    )
     assert vectors.shape == (3, embeddings.DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3

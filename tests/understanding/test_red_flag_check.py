@@ -1,5 +1,6 @@
 """The red-flag check as configured in config.yml: its decisions, with a fixed
 scorer, and the trained classifier on the training part of the corpus."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -41,13 +42,17 @@ class FixedModel:
         return [self.scores for _ in texts]
 
 
-FEVER = Scores(probability=0.0, agreement=0.0, flag="fever", flag_probability=0.9, tier="urgent",
-               emergency_share=0.1)
+FEVER = Scores(
+    probability=0.0, agreement=0.0, flag="fever", flag_probability=0.9, tier="urgent", emergency_share=0.1
+)
 
 
 def fixed(probability, base=FEVER, **config):
-    return RedFlagCheck({**CONFIG, **config}, model=FixedModel(replace(base, probability=probability, agreement=probability)),
-                        emergency_number="999")
+    return RedFlagCheck(
+        {**CONFIG, **config},
+        model=FixedModel(replace(base, probability=probability, agreement=probability)),
+        emergency_number="999",
+    )
 
 
 def test_the_configuration_is_the_one_tested():
@@ -61,7 +66,9 @@ def test_a_score_over_the_flag_threshold_gives_the_advice_and_fills_the_slots(nl
     assert msg.get("red_flag")["flag"] == "fever"
     assert msg.get("red_flag")["detected_by"].startswith("classifier")
     assert {(e["entity"], e["value"]) for e in msg.get("entities")} == {
-        ("red_flag_tier", "urgent"), ("emergency_number", "999")}
+        ("red_flag_tier", "urgent"),
+        ("emergency_number", "999"),
+    }
 
 
 def test_a_large_emergency_share_raises_the_tier(nlp):
@@ -81,7 +88,10 @@ def test_a_middling_score_asks_the_triage_question(nlp):
 
 
 def test_a_low_score_is_no_flag_and_drops_a_guessed_red_flag_intent(nlp):
-    ranking = [{"name": "red_flag_emergency", "confidence": 0.9}, {"name": "ask_walking_helps", "confidence": 0.08}]
+    ranking = [
+        {"name": "red_flag_emergency", "confidence": 0.9},
+        {"name": "ask_walking_helps", "confidence": 0.08},
+    ]
     msg = message(nlp, "is walking ok", "red_flag_emergency", 0.9, ranking)
     fixed(CONFIG["pattern_floor"] / 2).process([msg])
     assert msg.get("intent")["name"] == "nlu_fallback"
@@ -134,8 +144,10 @@ class PerSentence(FixedModel):
         return scores
 
 
-LONG = ("I love my walks by the river. Since Monday I've been shivering with a temperature. "
-        "Which shoes are best for gravel paths?")
+LONG = (
+    "I love my walks by the river. Since Monday I've been shivering with a temperature. "
+    "Which shoes are best for gravel paths?"
+)
 
 
 def test_a_sentence_that_may_be_a_flag_in_a_long_message_is_asked_about(nlp):
@@ -171,7 +183,9 @@ def test_the_classifier_fits_the_training_part(trained, nlp):
     flags = [e for e in examples if e.flag != red_flag_corpus.NO_FLAG]
     lookalikes = [e for e in examples if e.flag == red_flag_corpus.NO_FLAG]
     caught = sum(outcome(trained, nlp, e.text).startswith("red_flag_") for e in flags)
-    alarmed = sum(outcome(trained, nlp, e.text) in ("red_flag_emergency", "red_flag_urgent") for e in lookalikes)
+    alarmed = sum(
+        outcome(trained, nlp, e.text) in ("red_flag_emergency", "red_flag_urgent") for e in lookalikes
+    )
     assert caught / len(flags) >= 0.97
     assert alarmed / len(lookalikes) <= 0.02
 

@@ -1,4 +1,5 @@
 """The red-flag corpus: big enough, every flag covered, the held-out part apart."""
+
 from collections import Counter
 
 import yaml
@@ -34,7 +35,13 @@ def test_at_least_400_lookalikes():
 def test_the_heldout_part_covers_every_flag_and_kind():
     assert set(e.flag for e in positives(HELDOUT)) == set(FLAG_TIERS)
     assert {e.kind for e in lookalikes(HELDOUT)} >= {
-        "general-question", "someone-else", "long-ago", "ordinary-cause", "negated", "hypothetical"}
+        "general-question",
+        "someone-else",
+        "long-ago",
+        "ordinary-cause",
+        "negated",
+        "hypothetical",
+    }
 
 
 def _texts(examples):
@@ -45,7 +52,9 @@ def test_no_heldout_text_is_training_data():
     nlu = set()
     for block in yaml.safe_load(paths.NLU_DATA.read_text())["nlu"]:
         nlu |= {line[2:].strip().lower() for line in block["examples"].splitlines() if line.startswith("- ")}
-    ordinary = {t.lower() for t in red_flag_corpus.read_texts(paths.RED_FLAG_CORPUS / "train" / "ordinary.yml")}
+    ordinary = {
+        t.lower() for t in red_flag_corpus.read_texts(paths.RED_FLAG_CORPUS / "train" / "ordinary.yml")
+    }
     # Short answers ("yes") may repeat; messages may not.
     heldout = {t for t in _texts(HELDOUT) if len(t.split()) > 3}
     assert heldout.isdisjoint(_texts(TRAIN) | nlu | ordinary)

@@ -50,7 +50,12 @@ def test_the_flag_and_phrase_are_reported(check, text, flag, phrase):
 
 @pytest.mark.parametrize(
     "text",
-    ["I don't have a fever", "no numbness down there", "I've never had cancer", "I do not have any leg weakness"],
+    [
+        "I don't have a fever",
+        "no numbness down there",
+        "I've never had cancer",
+        "I do not have any leg weakness",
+    ],
 )
 def test_negations_are_recorded_as_negated(check, text):
     finding = check(text)
@@ -102,10 +107,16 @@ def test_the_vocabulary_file_reads_into_matcher_patterns(tmp_path):
     vocabulary = load_vocabulary()
     assert set(vocabulary["phrases"]) | set(vocabulary["pairs"]) <= set(FLAG_TIERS)
     assert parse_pattern("~wet myself|himself the? * #") == [
-        {"LEMMA": {"IN": ["wet"]}}, {"LOWER": {"IN": ["myself", "himself"]}},
-        {"LOWER": {"IN": ["the"]}, "OP": "?"}, {"OP": "?"}, {"LIKE_NUM": True}]
+        {"LEMMA": {"IN": ["wet"]}},
+        {"LOWER": {"IN": ["myself", "himself"]}},
+        {"LOWER": {"IN": ["the"]}, "OP": "?"},
+        {"OP": "?"},
+        {"LIKE_NUM": True},
+    ]
     bad = tmp_path / "vocabulary.yml"
-    bad.write_text("phrases:\n  not-a-flag: ['numb']\npairs: {}\nterms: {}\nexclusions: []\ngeneral_question: []\n")
+    bad.write_text(
+        "phrases:\n  not-a-flag: ['numb']\npairs: {}\nterms: {}\nexclusions: []\ngeneral_question: []\n"
+    )
     with pytest.raises(VocabularyError, match="not-a-flag"):
         load_vocabulary(bad)
     with pytest.raises(VocabularyError):

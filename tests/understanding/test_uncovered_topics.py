@@ -54,12 +54,18 @@ def test_no_training_example_of_a_guidance_intent_is_turned_away(check, nlp):
 
 @pytest.mark.parametrize(
     "text",
-    ["how long should I rest before walking after a flare up", "can walking act as a natural painkiller",
-     "does walking speed up healing"],
+    [
+        "how long should I rest before walking after a flare up",
+        "can walking act as a natural painkiller",
+        "does walking speed up healing",
+    ],
 )
 def test_covered_questions_that_share_a_keyword_keep_their_intent(check, nlp, text):
     assert run(check, nlp, text, "ask_flare_up").get("intent")["name"] == "ask_flare_up"
 
 
 def test_other_intents_are_left_alone(check, nlp):
-    assert run(check, nlp, "I'm pregnant and I wet myself", "red_flag_emergency").get("intent")["name"] == "red_flag_emergency"
+    assert (
+        run(check, nlp, "I'm pregnant and I wet myself", "red_flag_emergency").get("intent")["name"]
+        == "red_flag_emergency"
+    )
