@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
         elif folder == "e2e":
             item.add_marker(pytest.mark.e2e)
-        elif folder == "rasa":
+        elif folder == "rasa" or item.get_closest_marker("model"):
             item.add_marker(pytest.mark.model)
         else:
             item.add_marker(pytest.mark.unit)

@@ -178,6 +178,7 @@ def outcome(check, nlp, text):
     return msg.get("intent")["name"]
 
 
+@pytest.mark.model
 def test_the_classifier_fits_the_training_part(trained, nlp):
     examples = [e for e in red_flag_corpus.load(paths.RED_FLAG_CORPUS / "train") if len(e.turns) == 1]
     flags = [e for e in examples if e.flag != red_flag_corpus.NO_FLAG]
