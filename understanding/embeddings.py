@@ -84,7 +84,8 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, "1"))
+        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, "2"))
+        options.enable_cpu_mem_arena = False
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(

@@ -187,6 +187,7 @@ class RedFlagCheck(GraphComponent):
         return {
             "flag_threshold": 0.5,
             "sentence_flag_threshold": 0.9,
+            "clause_gate": 0.05,
             "triage_threshold": 0.4,
             "pattern_floor": 0.2,
             "emergency_share": 0.4,
@@ -301,21 +302,26 @@ class RedFlagCheck(GraphComponent):
         self, doc: Doc, finding: Finding, embedding: Optional[np.ndarray] = None
     ) -> tuple[Optional[Scores], Optional[Scores]]:
         """The scores of the whole message, and the highest of its sentences and
-        clauses (None for a message of one)."""
+        clauses. Clauses are scored (an extra embedding) only when the whole
+        does not already decide: not advised, and either a phrase of the
+        vocabulary or a score of at least ``clause_gate``."""
         if self.model is None:
             return None, None
-        parts = [doc, *(s.as_doc() for s in sentences(doc) if not _denied_or_asked(s, finding))]
+        whole_vector = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
+        [whole] = self.model.score([doc.text], whole_vector[None, :], self._patterns([doc]))
+        if whole.agreement >= self.config["flag_threshold"]:
+            return whole, None
+        if not finding.mentions and whole.probability < self.config["clause_gate"]:
+            return whole, None
+        parts = [s.as_doc() for s in sentences(doc) if not _denied_or_asked(s, finding)]
+        if not parts:
+            return whole, None
         texts = [p.text for p in parts]
-        whole = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
-        embeddings = (
-            np.vstack([whole[None, :], shared_encoder().encode(texts[1:])])
-            if len(parts) > 1
-            else whole[None, :]
-        )
-        patterns = np.array([pattern_features(self.detector(p).check(p), first_person(p)) for p in parts])
-        scores = self.model.score(texts, embeddings, patterns)
-        best_sentence = max(scores[1:], key=lambda s: s.agreement) if len(scores) > 1 else None
-        return scores[0], best_sentence
+        scores = self.model.score(texts, shared_encoder().encode(texts), self._patterns(parts))
+        return whole, max(scores, key=lambda s: s.agreement)
+
+    def _patterns(self, docs: List[Doc]) -> np.ndarray:
+        return np.array([pattern_features(self.detector(d).check(d), first_person(d)) for d in docs])
 
     def check(self, message: Message) -> None:
         doc = message.get(SPACY_DOCS[TEXT])
