@@ -272,7 +272,8 @@ class RedFlagDetector:
                         )
 
         positive = [m for m in mentions if not m.negated]
-        general = (bool(self.general(doc)) or asks_about_a_condition(doc)) and not _first_person(doc)
+        asks = bool(self.general(doc)) or (bool(mentions) and asks_about_a_condition(doc))
+        general = asks and not _first_person(doc)
         what_if = hypothetical(doc)
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, hypothetical=what_if)

@@ -121,3 +121,17 @@ def test_the_vocabulary_file_reads_into_matcher_patterns(tmp_path):
         load_vocabulary(bad)
     with pytest.raises(VocabularyError):
         parse_pattern("numb|| legs")
+
+
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        ("what does foot drop actually mean?", True),
+        ("can a slipped disc cause bladder problems?", True),
+        ("what does imbibition mean", False),
+        ("can walking cause blisters?", False),
+        ("my foot drags when I walk, what does that mean?", False),
+    ],
+)
+def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
+    assert check(text).general_question is general
