@@ -19,10 +19,11 @@ Installed once, before Rasa starts, by ``python -m server``:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from functools import lru_cache
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -139,91 +140,123 @@ async def _say(tracker: DialogueStateTracker, output_channel: OutputChannel, eve
     await output_channel.send_response(tracker.sender_id, event.message())
 
 
+# The patches. Each takes the stock function it replaces as its first
+# argument, then that function's own arguments.
+
+
+async def handle_message(
+    original: Callable[..., Any], processor: MessageProcessor, message: UserMessage
+) -> Any:
+    """MessageProcessor.handle_message: cleans and caps the text first, and gives
+    text without words a fixed "not covered" parse (stock Rasa guesses an intent)."""
+    cleaned = clean_text(message.text)
+    text, cut = limit_text(cleaned)
+    if cut:
+        metadata = dict(message.metadata or {})
+        metadata[METADATA_KEY] = {"truncated_from": len(cleaned)}
+        message.metadata = metadata
+    message.text = text
+    if not has_words(text) and not message.parse_data:
+        message.parse_data = {
+            "text": text,
+            "intent": {"name": "nlu_fallback", "confidence": 1.0},
+            "entities": [],
+        }
+    return await original(processor, message)
+
+
+async def parse_message(
+    original: Callable[..., Any], processor: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any
+) -> Dict[str, Any]:
+    """MessageProcessor.parse_message: checks payloads for red flags (stock
+    Rasa's regex handler skips the NLU pipeline), reads a reply to the triage
+    question, and keeps the red-flag intent whatever else replaced it."""
+    parse_data: Dict[str, Any] = await original(processor, message, *args, **kwargs)
+    check_payload(parse_data)
+    tracker = args[0] if args else kwargs.get("tracker")
+    if tracker is not None:
+        answer_triage(parse_data, tracker)
+    intent = red_flag_intent(parse_data)
+    if intent and (parse_data.get("intent") or {}).get("name") != intent:
+        parse_data["intent"] = {"name": intent, "confidence": 1.0}
+    return parse_data
+
+
+async def run_prediction_loop(
+    original: Callable[..., Any],
+    processor: MessageProcessor,
+    output_channel: OutputChannel,
+    tracker: DialogueStateTracker,
+) -> None:
+    """MessageProcessor._run_prediction_loop: a message that was cut gets "too
+    long" (unless it holds a red flag), and a turn never ends in silence (stock
+    Rasa says nothing after /restart or an unknown payload)."""
+    flagged = tracker.latest_message is not None and red_flag_intent(tracker.latest_message.parse_data)
+    if _was_truncated(tracker) and not flagged:
+        logger.info("message from %s cut at %d characters", tracker.sender_id, MAX_MESSAGE_CHARS)
+        await _say(tracker, output_channel, _bot_says(messages.MESSAGE_TOO_LONG, reason="too_long"))
+        return
+    await original(processor, output_channel, tracker)
+    turn = _turn_events(tracker)
+    if any(isinstance(event, BotUttered) for event in turn):
+        return
+    if any(isinstance(event, Restarted) for event in turn):
+        await _say(tracker, output_channel, _bot_says(messages.STARTED_OVER))
+    else:
+        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        logger.info("turn of %s ended silently (intent %s); answering anyway", tracker.sender_id, intent)
+        await _say(tracker, output_channel, _bot_says(messages.NOT_UNDERSTOOD, reason="silent_turn"))
+
+
+async def run_remote_action(
+    original: Callable[..., Any],
+    action: RemoteAction,
+    output_channel: OutputChannel,
+    nlg: Any,
+    tracker: DialogueStateTracker,
+    domain: Any,
+    *,
+    timeout: float,
+) -> List[Event]:
+    """RemoteAction.run: a failure or a call longer than ``timeout`` becomes an
+    apology recorded in the bot message's metadata (stock Rasa waits 300 s and
+    then says nothing, pitfalls #3 and #4)."""
+    try:
+        events: List[Event] = await asyncio.wait_for(
+            original(action, output_channel, nlg, tracker, domain), timeout
+        )
+        return events
+    except ActionExecutionRejection:
+        raise
+    except (Exception, asyncio.TimeoutError) as error:
+        reason = "timeout" if isinstance(error, asyncio.TimeoutError) else type(error).__name__
+        logger.error(
+            "custom action %s failed for %s (%s); sent the apology", action.name(), tracker.sender_id, reason
+        )
+        return [_bot_says(messages.ACTION_UNAVAILABLE, action_failed=action.name(), reason=reason)]
+
+
+def patched(original: Callable[..., Any], patch: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    """``original`` with ``patch`` wrapped around it."""
+
+    @functools.wraps(original)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await patch(original, *args, **kwargs, **options)
+
+    return run
+
+
 def install() -> None:
     """Patches Rasa's message processor and remote action. Idempotent."""
     global _installed
     if _installed:
         return
     _installed = True
-    timeout = action_timeout()
-
-    original_handle_message = MessageProcessor.handle_message
-    original_parse_message = MessageProcessor.parse_message
-    original_prediction_loop = MessageProcessor._run_prediction_loop
-    original_remote_run = RemoteAction.run
-
-    async def handle_message(self: MessageProcessor, message: UserMessage) -> Any:
-        cleaned = clean_text(message.text)
-        text, cut = limit_text(cleaned)
-        if cut:
-            metadata = dict(message.metadata or {})
-            metadata[METADATA_KEY] = {"truncated_from": len(cleaned)}
-            message.metadata = metadata
-        message.text = text
-        if not has_words(text) and not message.parse_data:
-            # Nothing to understand (empty, emoji only, punctuation): the
-            # classifier would guess, so say plainly that it is not covered.
-            message.parse_data = {
-                "text": text,
-                "intent": {"name": "nlu_fallback", "confidence": 1.0},
-                "entities": [],
-            }
-        return await original_handle_message(self, message)
-
-    async def parse_message(self: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any) -> Any:
-        parse_data = await original_parse_message(self, message, *args, **kwargs)
-        check_payload(parse_data)
-        tracker = args[0] if args else kwargs.get("tracker")
-        if tracker is not None:
-            answer_triage(parse_data, tracker)
-        intent = red_flag_intent(parse_data)
-        if intent and (parse_data.get("intent") or {}).get("name") != intent:
-            parse_data["intent"] = {"name": intent, "confidence": 1.0}
-        return parse_data
-
-    async def run_prediction_loop(
-        self: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
-    ) -> None:
-        flagged = tracker.latest_message is not None and red_flag_intent(tracker.latest_message.parse_data)
-        if _was_truncated(tracker) and not flagged:
-            logger.info("message from %s cut at %d characters", tracker.sender_id, MAX_MESSAGE_CHARS)
-            await _say(tracker, output_channel, _bot_says(messages.MESSAGE_TOO_LONG, reason="too_long"))
-            return
-        await original_prediction_loop(self, output_channel, tracker)
-        turn = _turn_events(tracker)
-        if any(isinstance(event, BotUttered) for event in turn):
-            return
-        if any(isinstance(event, Restarted) for event in turn):
-            await _say(tracker, output_channel, _bot_says(messages.STARTED_OVER))
-        else:
-            intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
-            logger.info("turn of %s ended silently (intent %s); answering anyway", tracker.sender_id, intent)
-            await _say(tracker, output_channel, _bot_says(messages.NOT_UNDERSTOOD, reason="silent_turn"))
-
-    async def remote_run(
-        self: RemoteAction,
-        output_channel: OutputChannel,
-        nlg: Any,
-        tracker: DialogueStateTracker,
-        domain: Any,
-    ) -> List[Event]:
-        try:
-            return await asyncio.wait_for(
-                original_remote_run(self, output_channel, nlg, tracker, domain), timeout
-            )
-        except ActionExecutionRejection:
-            raise
-        except (Exception, asyncio.TimeoutError) as error:
-            reason = "timeout" if isinstance(error, asyncio.TimeoutError) else type(error).__name__
-            logger.error(
-                "custom action %s failed for %s (%s); sent the apology",
-                self.name(),
-                tracker.sender_id,
-                reason,
-            )
-            return [_bot_says(messages.ACTION_UNAVAILABLE, action_failed=self.name(), reason=reason)]
-
-    MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
-    MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
-    MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[method-assign]
-    RemoteAction.run = remote_run  # type: ignore[method-assign]
+    wiring: list[tuple[Any, str, Callable[..., Any], dict[str, Any]]] = [
+        (MessageProcessor, "handle_message", handle_message, {}),
+        (MessageProcessor, "parse_message", parse_message, {}),
+        (MessageProcessor, "_run_prediction_loop", run_prediction_loop, {}),
+        (RemoteAction, "run", run_remote_action, {"timeout": action_timeout()}),
+    ]
+    for owner, name, patch, options in wiring:
+        setattr(owner, name, patched(getattr(owner, name), patch, **options))

@@ -1,0 +1,216 @@
+"""Each patch of stock Rasa on its own, around a stand-in for the function it
+wraps, with Rasa's own trackers, events and output channel."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa.core.actions.action import ActionExecutionRejection
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from server import hardening, messages
+from server.text_input import MAX_MESSAGE_CHARS
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+class Recorder:
+    """Stands in for the stock function: records its arguments, returns ``result``."""
+
+    def __init__(self, result: Any = None, effect: Any = None) -> None:
+        self.calls: list[tuple] = []
+        self.result = result
+        self.effect = effect
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(args)
+        if self.effect is not None:
+            return await self.effect(*args)
+        return self.result
+
+
+def tracker_with(*events: Any) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("someone", list(events))
+
+
+# handle_message ---------------------------------------------------------------------------------
+
+
+def test_text_is_cleaned_before_rasa_sees_it():
+    original = Recorder()
+    message = UserMessage("walk\u202e\u200b ing?\x07", sender_id="someone")
+    run(hardening.handle_message(original, None, message))
+    [(_, passed)] = original.calls
+    assert passed.text == "walk ing?"
+
+
+def test_a_long_message_is_cut_and_marked():
+    original = Recorder()
+    message = UserMessage("a" * (MAX_MESSAGE_CHARS + 500), sender_id="someone")
+    run(hardening.handle_message(original, None, message))
+    assert len(message.text) <= MAX_MESSAGE_CHARS
+    assert message.metadata["walkwise"]["truncated_from"] == MAX_MESSAGE_CHARS + 500
+
+
+def test_text_without_words_is_not_covered_instead_of_a_guess():
+    original = Recorder()
+    message = UserMessage("🙂 ?!", sender_id="someone")
+    run(hardening.handle_message(original, None, message))
+    assert message.parse_data["intent"] == {"name": "nlu_fallback", "confidence": 1.0}
+
+
+# parse_message ----------------------------------------------------------------------------------
+
+
+def test_a_red_flag_intent_survives_whatever_replaced_it():
+    parsed = {"text": "x", "intent": {"name": "ask_flare_up"}, "red_flag": {"tier": "emergency"}}
+    result = run(hardening.parse_message(Recorder(parsed), None, UserMessage("x")))
+    assert result["intent"] == {"name": "red_flag_emergency", "confidence": 1.0}
+
+
+def test_a_payload_is_checked_for_red_flags():
+    parsed = {
+        "text": '/ask_flare_up{"note": "I wet myself"}',
+        "intent": {"name": "ask_flare_up"},
+        "entities": [],
+    }
+    result = run(hardening.parse_message(Recorder(parsed), None, UserMessage(parsed["text"])))
+    assert result["intent"]["name"] == "red_flag_emergency"
+    assert result["red_flag"]["detected_by"] == "pattern"
+
+
+def test_a_reply_to_the_triage_question_is_read_with_the_tracker():
+    possible = {"tier": None, "possible": {"flag": "fever", "tier": "urgent"}, "held_intent": None}
+    tracker = tracker_with(
+        UserUttered("I feel hot", parse_data={"red_flag": possible}),
+        ActionExecuted("utter_red_flag_triage"),
+        BotUttered("Before I answer, one quick safety question."),
+        ActionExecuted("action_listen"),
+    )
+    parsed = {"text": "yes", "intent": {"name": "affirm", "confidence": 0.99}, "entities": []}
+    result = run(hardening.parse_message(Recorder(parsed), None, UserMessage("yes"), tracker))
+    assert result["intent"]["name"] == "red_flag_urgent"
+    assert result["red_flag"]["triage"] == {"flag": "fever", "answer": "yes"}
+
+
+# run_prediction_loop ----------------------------------------------------------------------------
+
+
+def test_a_silent_turn_gets_an_answer():
+    tracker = tracker_with(UserUttered("/unknown", intent={"name": "unknown"}))
+    channel = CollectingOutputChannel()
+    run(hardening.run_prediction_loop(Recorder(), None, channel, tracker))
+    assert channel.messages[-1]["text"] == messages.NOT_UNDERSTOOD
+
+
+def test_a_restart_says_so():
+    async def restart(processor, channel, tracker):
+        tracker.update(Restarted())
+
+    tracker = tracker_with(UserUttered("/restart", intent={"name": "restart"}))
+    channel = CollectingOutputChannel()
+    run(hardening.run_prediction_loop(Recorder(effect=restart), None, channel, tracker))
+    assert channel.messages[-1]["text"] == messages.STARTED_OVER
+
+
+def test_a_turn_that_answered_is_left_alone():
+    async def answer(processor, channel, tracker):
+        tracker.update(BotUttered("an answer"))
+
+    tracker = tracker_with(UserUttered("hi", intent={"name": "greet"}))
+    channel = CollectingOutputChannel()
+    run(hardening.run_prediction_loop(Recorder(effect=answer), None, channel, tracker))
+    assert channel.messages == []
+
+
+def test_a_cut_message_gets_too_long_without_running_the_policies():
+    original = Recorder()
+    cut = UserUttered("a" * 10, intent={"name": "greet"}, metadata={"walkwise": {"truncated_from": 9000}})
+    channel = CollectingOutputChannel()
+    run(hardening.run_prediction_loop(original, None, channel, tracker_with(cut)))
+    assert original.calls == []
+    assert channel.messages[-1]["text"] == messages.MESSAGE_TOO_LONG
+
+
+def test_a_cut_message_with_a_red_flag_still_gets_the_advice():
+    original = Recorder()
+    cut = UserUttered(
+        "I wet myself",
+        intent={"name": "red_flag_emergency"},
+        parse_data={"intent": {"name": "red_flag_emergency"}, "red_flag": {"tier": "emergency"}},
+        metadata={"walkwise": {"truncated_from": 9000}},
+    )
+    run(hardening.run_prediction_loop(original, None, CollectingOutputChannel(), tracker_with(cut)))
+    assert len(original.calls) == 1
+
+
+# run_remote_action ------------------------------------------------------------------------------
+
+
+class Action:
+    def name(self) -> str:
+        return "action_answer_question"
+
+
+def remote(original: Recorder, timeout: float = 1.0) -> list:
+    return run(
+        hardening.run_remote_action(original, Action(), None, None, tracker_with(), None, timeout=timeout)
+    )
+
+
+def test_an_action_that_fails_becomes_an_apology_recorded_for_staff():
+    async def fail(*args):
+        raise ConnectionError("refused")
+
+    [event] = remote(Recorder(effect=fail))
+    assert event.text == messages.ACTION_UNAVAILABLE
+    assert event.metadata["walkwise"] == {
+        "action_failed": "action_answer_question",
+        "reason": "ConnectionError",
+    }
+
+
+def test_an_action_that_hangs_is_cut_at_the_timeout():
+    async def hang(*args):
+        await asyncio.sleep(5)
+
+    [event] = remote(Recorder(effect=hang), timeout=0.2)
+    assert event.metadata["walkwise"]["reason"] == "timeout"
+
+
+def test_a_rejected_action_is_left_to_rasa():
+    async def reject(*args):
+        raise ActionExecutionRejection("validate_symptom_check_form")
+
+    with pytest.raises(ActionExecutionRejection):
+        remote(Recorder(effect=reject))
+
+
+def test_an_action_that_answers_passes_its_events_through():
+    assert remote(Recorder(result=["events"])) == ["events"]
+
+
+# install ----------------------------------------------------------------------------------------
+
+
+def test_install_wraps_each_function_once():
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    hardening.install()
+    first = MessageProcessor.handle_message
+    hardening.install()
+    assert MessageProcessor.handle_message is first
+    for function in (
+        MessageProcessor.handle_message,
+        MessageProcessor.parse_message,
+        MessageProcessor._run_prediction_loop,
+        RemoteAction.run,
+    ):
+        assert function.__module__ == "server.hardening" or hasattr(function, "__wrapped__")
