@@ -12,10 +12,34 @@ def registered_actions() -> list[str]:
     return list(executor.actions)
 
 
+def action_names_in_code() -> list[str]:
+    """The name of every concrete action class in the actions package, once per
+    class, so two classes claiming one name show up twice (the SDK's registry
+    would keep only the last)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from rasa_sdk import Action
+
+    import actions
+
+    names = []
+    for module_info in pkgutil.iter_modules(actions.__path__):
+        module = importlib.import_module(f"actions.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, Action) and not inspect.isabstract(cls):
+                names.append(cls().name())
+    return names
+
+
 def test_every_domain_action_is_registered_once(domain):
     registered = registered_actions()
     assert sorted(registered) == sorted(domain["actions"])
     assert not [name for name, count in Counter(domain["actions"]).items() if count > 1]
+    in_code = action_names_in_code()
+    assert sorted(in_code) == sorted(domain["actions"])
+    assert not [name for name, count in Counter(in_code).items() if count > 1]
 
 
 def test_every_action_in_rules_and_stories_exists(domain):

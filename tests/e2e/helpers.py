@@ -51,3 +51,20 @@ def run_async(coroutine):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+EMERGENCY = "🚨 Emergency: Call your local emergency number or go to an emergency department now."
+URGENT = "⚠️ Urgent: See a doctor today: ask for a same-day GP appointment or go to an urgent care centre."
+REMINDER = "Reminder about the symptom you mentioned:"
+
+
+def assert_advice_alone(replies, advice):
+    """The tier's advice, word for word from the document, alone in the reply."""
+    key = "emergency-advice" if advice == EMERGENCY else "urgent-advice"
+    assert replies[0]["text"].startswith(advice)
+    assert normalize(RED_FLAGS.passage(key).text) in normalize(replies[0]["text"])
+    # Rasa's channels send each paragraph as its own message: the advice, then the source.
+    assert [r["text"][:7] for r in replies[1:]] == ["Source:"]
+    assert "“Red Flags in Lower Back Pain" in replies[1]["text"]
+    assert not any(r.get("buttons") for r in replies)
+    assert "beneficial" not in reply_text(replies)

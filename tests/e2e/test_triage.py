@@ -4,8 +4,7 @@ Telegram, against the real Rasa and action servers."""
 import json
 import sqlite3
 
-from tests.e2e.helpers import new_sender, passage_text, reply_text
-from tests.e2e.test_red_flags import EMERGENCY, URGENT, assert_advice_alone
+from tests.e2e.helpers import EMERGENCY, URGENT, assert_advice_alone, new_sender, passage_text, reply_text
 
 # A message the trained model is unsure about: it asks before advising.
 UNCLEAR = "I had a fall"
