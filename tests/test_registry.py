@@ -29,7 +29,8 @@ def action_names_in_code() -> list[str]:
         module = importlib.import_module(f"actions.{module_info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and issubclass(cls, Action) and not inspect.isabstract(cls):
-                names.append(cls().name())
+                action: Action = cls()
+                names.append(action.name())
     return names
 
 
