@@ -193,10 +193,6 @@ class GuidanceStore:
             ).scalars()
             return [_version(slug, row) for row in rows]
 
-    def documents(self) -> list[str]:
-        with Session(self.engine) as session:
-            return list(session.execute(select(DocumentRow.slug).order_by(DocumentRow.slug)).scalars())
-
     def passages(self, slug: str, keys: Iterable[str] | None = None) -> list[Passage]:
         """The active version's passages, in page order; all of them without keys."""
         with Session(self.engine) as session:
