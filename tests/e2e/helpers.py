@@ -31,28 +31,6 @@ def new_sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
 
 
-def run_async(coroutine):
-    """Runs a coroutine to completion in a thread of its own, so async tests work
-    beside Playwright's sync API (which keeps an event loop in the main thread)."""
-    import asyncio
-    import threading
-
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as error:  # re-raised in the caller
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 EMERGENCY = "🚨 Emergency: Call your local emergency number or go to an emergency department now."
 URGENT = "⚠️ Urgent: See a doctor today: ask for a same-day GP appointment or go to an urgent care centre."
 REMINDER = "Reminder about the symptom you mentioned:"

@@ -6,7 +6,8 @@ import re
 from tests.e2e import slack_client as test_slack
 from tests.e2e import socketio_client as test_socketio
 from tests.e2e import telegram_client as test_telegram
-from tests.e2e.helpers import DISCLAIMER, new_sender, normalize, passage_text, run_async
+from tests.e2e.helpers import DISCLAIMER, new_sender, normalize, passage_text
+from tests.support import run_async
 
 QUESTION = "should i walk during a flare up"
 

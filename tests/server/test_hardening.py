@@ -14,10 +14,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from server import hardening, messages
 from server.text_input import MAX_MESSAGE_CHARS
+from tests.support import run_async
 
 
 def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    return run_async(coroutine)
 
 
 class Recorder:
