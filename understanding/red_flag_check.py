@@ -357,7 +357,10 @@ class RedFlagCheck(GraphComponent):
         # A sentence that alone is surely a red flag, buried in a longer
         # message, gets the advice; one that only looks like one gets the
         # triage question: its context may explain it.
-        if sentence and sentence.agreement >= self.config["sentence_flag_threshold"] and not doubtful:
+        # (The whole must not contradict it: a clause read alone loses its
+        # context, "years ago" or "my friend" in the clause before.)
+        sure_clause = sentence and sentence.agreement >= self.config["sentence_flag_threshold"]
+        if sure_clause and sentence and probability >= self.config["triage_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(sentence)
             self._mark(
                 message,

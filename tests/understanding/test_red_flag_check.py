@@ -133,13 +133,14 @@ def test_a_general_question_becomes_ask_red_flags(nlp):
 class PerSentence(FixedModel):
     """Scores the clause about shivering ``clause``, everything else 0.1."""
 
-    def __init__(self, clause: float) -> None:
+    def __init__(self, clause: float, whole: float = 0.1) -> None:
         self.clause = clause
+        self.whole = whole
 
     def score(self, texts, embeddings, patterns):
         scores = []
         for text in texts:
-            p = self.clause if "shivering" in text and text != texts[0] else 0.1
+            p = self.clause if "shivering" in text and text != LONG else self.whole
             scores.append(replace(FEVER, probability=p, agreement=p))
         return scores
 
@@ -158,8 +159,15 @@ def test_a_sentence_that_may_be_a_flag_in_a_long_message_is_asked_about(nlp):
 
 def test_a_sentence_that_is_surely_a_flag_in_a_long_message_gets_the_advice(nlp):
     msg = message(nlp, LONG)
-    RedFlagCheck(CONFIG, model=PerSentence(CONFIG["sentence_flag_threshold"])).process([msg])
+    model = PerSentence(CONFIG["sentence_flag_threshold"], whole=CONFIG["triage_threshold"])
+    RedFlagCheck(CONFIG, model=model).process([msg])
     assert msg.get("intent")["name"] == "red_flag_urgent"
+
+
+def test_a_sure_sentence_in_a_message_that_contradicts_it_is_only_asked_about(nlp):
+    msg = message(nlp, LONG)
+    RedFlagCheck(CONFIG, model=PerSentence(CONFIG["sentence_flag_threshold"], whole=0.1)).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
 
 
 # The trained classifier, on the data it learned from -------------------------------------------
