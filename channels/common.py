@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 from collections import OrderedDict
 from typing import Iterable
 
@@ -14,9 +13,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-logger = logging.getLogger(__name__)
+from common.formatting import BOLD
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+logger = logging.getLogger(__name__)
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -67,9 +66,9 @@ class RecentIds:
 def to_slack_mrkdwn(text: str) -> str:
     """Our answers use **bold**; Slack's mrkdwn uses *bold* and escapes &, <, >."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BOLD.sub(r"*\1*", escaped)
+    return BOLD.sub(r"*\1*", escaped)
 
 
 def to_telegram_html(text: str) -> str:
     """Text for Telegram's HTML parse mode: everything escaped, **bold** as <b>."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))

@@ -9,15 +9,16 @@ Buttons are shown numbered; type the number to press one.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import uuid
 
 import requests
 
+from common.formatting import without_markup
+
 
 def render(message: dict) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", message.get("text") or "")
+    text = without_markup(message.get("text") or "")
     buttons = message.get("buttons") or []
     lines = [text] if text else []
     lines += [f"  [{i}] {b.get('title')}" for i, b in enumerate(buttons, 1)]

@@ -1,10 +1,9 @@
-import re
-
 import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.answer_question import ActionAnswerQuestion, ActionTellMore, GuidanceAnswerer
 from actions.names import TEXT_GUIDANCE_UNAVAILABLE, TEXT_NO_TOPIC_YET, TEXT_NOTHING_MORE
+from common.formatting import without_markup
 from guidance.ingest import ingest_file
 from guidance.store import GuidanceStore
 from tests.conftest import WALKING_DOC
@@ -16,7 +15,7 @@ DISCLAIMER = (
 
 
 def plain(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    return without_markup(text)
 
 
 @pytest.fixture

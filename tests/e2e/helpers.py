@@ -3,6 +3,7 @@
 import re
 import uuid
 
+from common.formatting import without_markup
 from guidance.parser import parse
 from tests.conftest import ROOT, WALKING_DOC
 
@@ -14,7 +15,7 @@ NOT_COVERED = "The guidance I have doesn't cover that"
 
 
 def normalize(text: str) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = without_markup(text)
     return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"'))
 
 
