@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old first-answer
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer
 help:  ## List the verbs
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -23,5 +23,11 @@ redflags-cv:  ## Red-flag classifier cross-validation on the training part
 	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_cv
 redflags-old:  ## Red flags on the first hand-written sets (tests/red_flags)
 	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flags
+redflags-cost:  ## What the embedding and the red-flag check add per message (time, memory)
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_cost
+redflags-representation:  ## The red-flag classifier with and without the sentence embedding (held-out)
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_representation
+embedding-check:  ## The int8 embedding model against the published weights (hashes, cosines)
+	PYTHONPATH=. .venv/bin/python -m benchmarks.embedding_check
 first-answer:  ## Fresh clone: time to the first answer, server memory
 	PYTHONPATH=. .venv/bin/python -m benchmarks.first_answer
