@@ -1,5 +1,7 @@
 """Names shared by the domain and the actions, and the actions' own texts."""
 
+from common import messages
+
 SLOT_LAST_TOPIC = "last_topic"
 SLOT_EMERGENCY_NUMBER = "emergency_number"
 
@@ -10,11 +12,8 @@ RESPONSE_NOT_COVERED = "utter_not_covered"
 
 # Said only by the actions (not domain responses, which `rasa data validate`
 # expects every story or rule to use).
-TEXT_GUIDANCE_UNAVAILABLE = (
-    "Sorry, I can't reach the guidance right now, so I can't answer that. Please try again "
-    "in a few minutes. For persistent or severe back pain, please consult a healthcare "
-    "professional."
-)
+# The same apology the Rasa server sends when the action server cannot answer.
+TEXT_GUIDANCE_UNAVAILABLE = messages.ACTION_UNAVAILABLE
 TEXT_NOTHING_MORE = (
     "That's all the guidance I have on that point. For advice about your own situation, "
     "please ask a healthcare professional or physical therapist."

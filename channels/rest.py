@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from server import messages
+from common import messages
 
 logger = logging.getLogger(__name__)
 

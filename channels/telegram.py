@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import RecentIds, disabled_blueprint, env, missing, to_telegram_html
+from common import messages
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ TOKEN, SECRET, WEBHOOK_URL, API_URL = (
 )
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-NO_TEXT_REPLY = "I can only read text messages. Please type your question about walking and lower back pain."
+NO_TEXT_REPLY = messages.NO_TEXT
 
 
 class BotApi:

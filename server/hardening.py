@@ -31,9 +31,9 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from common import paths
+from common import messages, paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
-from server import messages, triage
+from server import triage
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector

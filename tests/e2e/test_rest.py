@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from server import messages
+from common import messages
 from tests.conftest import ROOT, WALKING_DOC
 from tests.e2e.helpers import (
     DISCLAIMER,

@@ -12,7 +12,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from server import hardening, messages
+from common import messages
+from server import hardening
 from server.text_input import MAX_MESSAGE_CHARS
 from tests.support import run_async
 

@@ -1,4 +1,5 @@
-"""What the Rasa server says by itself, when the normal path produced nothing."""
+"""The fixed texts the assistant says when the normal path produces no answer:
+one place for every apology, whichever layer sends it."""
 
 ACTION_UNAVAILABLE = (
     "Sorry, I can't look up the guidance right now. Please try again in a few minutes. "
@@ -10,3 +11,4 @@ NOT_UNDERSTOOD = (
     'for example "Does walking help lower back pain?"'
 )
 STARTED_OVER = "Let's start over. Ask me anything about walking and lower back pain."
+NO_TEXT = "I can only read text messages. Please type your question about walking and lower back pain."
