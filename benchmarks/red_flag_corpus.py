@@ -1,6 +1,6 @@
 """Red-flag detection on the red-flag corpus, through the trained model.
 
-    PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_corpus [--part heldout|train] [--model PATH]
+    PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_corpus [--part FOLDER] [--model PATH]
 
 Each item is parsed by the Rasa server's own message processor (the NLU
 pipeline and the server's triage reader), as a new conversation. A triage
@@ -161,7 +161,8 @@ def report(result: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=paths.MODEL)
-    parser.add_argument("--part", choices=["heldout", "train"], default="heldout")
+    parts = sorted(d.name for d in paths.RED_FLAG_CORPUS.iterdir() if d.is_dir())
+    parser.add_argument("--part", choices=parts, default="heldout", help="a folder of the corpus")
     parser.add_argument("--verbose", action="store_true", help="list the misses and the alarms")
     args = parser.parse_args()
     result = asyncio.run(evaluate(args.model, args.part))

@@ -9,7 +9,11 @@ from understanding import red_flag_corpus
 from understanding.red_flags import FLAG_TIERS
 
 TRAIN = red_flag_corpus.load(paths.RED_FLAG_CORPUS / "train")
-HELDOUT = red_flag_corpus.load(paths.RED_FLAG_CORPUS / "heldout")
+HELDOUT = [
+    example
+    for part in sorted(paths.RED_FLAG_CORPUS.glob("heldout*"))
+    for example in red_flag_corpus.load(part)
+]
 
 
 def positives(examples):
