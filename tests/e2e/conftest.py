@@ -12,13 +12,16 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.fake_api import FakeApi
-from tests.e2e.stack import MODEL, Stack
+from tests.helpers.fake_api import FakeApi
+from tests.helpers.stack import (
+    MODEL,
+    SLACK_SIGNING_SECRET,
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    WIDGET_ORIGIN_PORT,
+    Stack,
+)
 
-SLACK_SIGNING_SECRET = "test-signing-secret"
-TELEGRAM_SECRET = "test-telegram-secret"
-TELEGRAM_TOKEN = "123456:TEST-TOKEN"
-WIDGET_ORIGIN_PORT = 18080
 CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = ROOT / "widget" / "dist" / "walkwise-widget.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"

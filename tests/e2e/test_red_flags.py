@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.helpers import (
+from tests.helpers.answers import (
     EMERGENCY,
     RED_FLAGS,
     REMINDER,

@@ -10,7 +10,7 @@ import requests
 
 from common import messages
 from tests.conftest import ROOT, WALKING_DOC
-from tests.e2e.helpers import (
+from tests.helpers.answers import (
     DISCLAIMER,
     FURNITURE,
     NOT_COVERED,

@@ -3,11 +3,11 @@
 import html
 import re
 
-from tests.e2e import slack_client as test_slack
-from tests.e2e import socketio_client as test_socketio
-from tests.e2e import telegram_client as test_telegram
-from tests.e2e.helpers import DISCLAIMER, new_sender, normalize, passage_text
-from tests.support import run_async
+from tests.helpers import slack as test_slack
+from tests.helpers import socketio as test_socketio
+from tests.helpers import telegram as test_telegram
+from tests.helpers.answers import DISCLAIMER, new_sender, normalize, passage_text
+from tests.helpers.running import run_async
 
 QUESTION = "should i walk during a flare up"
 

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.helpers import DISCLAIMER, passage_text
-from tests.e2e.slack_client import (
+from tests.helpers.answers import DISCLAIMER, passage_text
+from tests.helpers.slack import (
     SETTLE,
     _ids,
     event_payload,

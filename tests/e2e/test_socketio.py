@@ -8,13 +8,13 @@ import asyncio
 import pytest
 import socketio
 
-from tests.e2e.helpers import DISCLAIMER, normalize, passage_text
-from tests.e2e.socketio_client import (
+from tests.helpers.answers import DISCLAIMER, normalize, passage_text
+from tests.helpers.running import run_async
+from tests.helpers.socketio import (
     ORIGIN,
     ask,
     open_session,
 )
-from tests.support import run_async
 
 
 def test_replies_arrive_with_session_persistence(stack):

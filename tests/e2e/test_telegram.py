@@ -5,9 +5,9 @@ import pytest
 import requests
 
 from channels.telegram import NO_TEXT_REPLY
-from tests.e2e.conftest import TELEGRAM_TOKEN
-from tests.e2e.helpers import DISCLAIMER, passage_text
-from tests.e2e.telegram_client import (
+from tests.helpers.answers import DISCLAIMER, passage_text
+from tests.helpers.stack import TELEGRAM_TOKEN
+from tests.helpers.telegram import (
     SETTLE,
     _chats,
     message,
@@ -117,7 +117,7 @@ def test_there_is_no_public_set_webhook_endpoint(stack):
 
 def test_registering_the_webhook_sends_the_secret_token(fake_api):
     from channels.telegram import BotApi, set_webhook
-    from tests.support import run_async
+    from tests.helpers.running import run_async
 
     api = BotApi(TELEGRAM_TOKEN, f"{fake_api.url}/telegram")
     assert run_async(set_webhook(api, "https://bot.example.org/webhooks/telegram/webhook", "s3cret"))["ok"]

@@ -4,7 +4,7 @@ Telegram, against the real Rasa and action servers."""
 import json
 import sqlite3
 
-from tests.e2e.helpers import EMERGENCY, URGENT, assert_advice_alone, new_sender, passage_text, reply_text
+from tests.helpers.answers import EMERGENCY, URGENT, assert_advice_alone, new_sender, passage_text, reply_text
 
 # A message the trained model is unsure about: it asks before advising.
 UNCLEAR = "I had a fall"

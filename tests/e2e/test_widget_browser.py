@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import DISCLAIMER, passage_text
+from tests.helpers.answers import DISCLAIMER, passage_text
 
 LABEL = "Your question about walking and back pain"
 

@@ -1,7 +1,7 @@
 """Red-flag recall and false alarms through the trained model (patterns and classifier)."""
 
 from benchmarks.red_flags import evaluate
-from tests.support import run_async
+from tests.helpers.running import run_async
 
 
 def test_recall_is_total_and_no_ordinary_message_gets_the_emergency_tier(trained_model):

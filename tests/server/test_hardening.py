@@ -15,7 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from common import messages
 from server import hardening
 from server.text_input import MAX_MESSAGE_CHARS
-from tests.support import run_async
+from tests.helpers.running import run_async
 
 
 def run(coroutine: Any) -> Any:

@@ -4,7 +4,7 @@ import asyncio
 
 import socketio
 
-from tests.e2e.conftest import WIDGET_ORIGIN_PORT
+from tests.helpers.stack import WIDGET_ORIGIN_PORT
 
 ORIGIN = f"http://127.0.0.1:{WIDGET_ORIGIN_PORT}"
 

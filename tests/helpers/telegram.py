@@ -5,7 +5,7 @@ import json
 
 import requests
 
-from tests.e2e.conftest import TELEGRAM_SECRET
+from tests.helpers.stack import TELEGRAM_SECRET
 
 _ids = itertools.count(700_000_000)
 _chats = itertools.count(9_100_000)

@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from tests.e2e.conftest import SLACK_SIGNING_SECRET
+from tests.helpers.stack import SLACK_SIGNING_SECRET
 
 _ids = itertools.count(1)
 SETTLE = 2.0  # Slack is acknowledged at once and answered in the background

@@ -19,6 +19,12 @@ from tests.conftest import ROOT
 
 MODEL = paths.MODEL
 
+# The secrets and ports the end-to-end stack runs with.
+SLACK_SIGNING_SECRET = "test-signing-secret"
+TELEGRAM_SECRET = "test-telegram-secret"
+TELEGRAM_TOKEN = "123456:TEST-TOKEN"
+WIDGET_ORIGIN_PORT = 18080
+
 
 def free_port() -> int:
     with socket.socket() as sock:
