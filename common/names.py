@@ -27,3 +27,5 @@ INTENT_DENY = "deny"
 ENTITY_RED_FLAG_TIER = "red_flag_tier"
 ENTITY_EMERGENCY_NUMBER = "emergency_number"
 ENTITY_TRIAGE_FLAG = "triage_flag"
+# The triage_flag value when it is unclear which red flag a message may show.
+TRIAGE_UNSPECIFIED = "unspecified"

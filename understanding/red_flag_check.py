@@ -56,6 +56,7 @@ from common.names import (
     INTENT_RED_FLAG_POSSIBLE,
     RED_FLAG_KEY,
     TIER_FOR_INTENT,
+    TRIAGE_UNSPECIFIED,
 )
 from understanding import red_flag_corpus
 from understanding.embeddings import shared_encoder
@@ -188,6 +189,8 @@ class RedFlagCheck(GraphComponent):
             "flag_threshold": 0.5,
             "sentence_flag_threshold": 0.9,
             "clause_gate": 0.05,
+            # Below this confidence in which flag it is, the triage question is the general one.
+            "specific_question_confidence": 0.5,
             "triage_threshold": 0.4,
             "pattern_floor": 0.2,
             "emergency_share": 0.4,
@@ -372,10 +375,18 @@ class RedFlagCheck(GraphComponent):
             )
             return
         if sentence and sentence.agreement >= self.config["flag_threshold"]:
-            self._ask_triage(message, self._tier_and_flag(sentence)[1], sentence.probability, finding.phrase)
+            self._ask_triage(
+                message,
+                self._tier_and_flag(sentence)[1],
+                sentence.probability,
+                finding.phrase,
+                self._sure_which(sentence),
+            )
             return
         if scores and doubtful and scores.agreement >= self.config["flag_threshold"]:
-            self._ask_triage(message, self._tier_and_flag(scores)[1], probability, finding.phrase)
+            self._ask_triage(
+                message, self._tier_and_flag(scores)[1], probability, finding.phrase, self._sure_which(scores)
+            )
             return
         # Any other hand-written phrase, not negated, asks unless the
         # classifier is sure it is not a red flag.
@@ -384,13 +395,17 @@ class RedFlagCheck(GraphComponent):
             pattern_hit and probability >= self.config["pattern_floor"]
         ):
             guess = self._tier_and_flag(scores)[1] if scores and not pattern_hit else finding.flag
-            self._ask_triage(message, guess or "", probability, finding.phrase)
+            specific = pattern_hit or (scores is not None and self._sure_which(scores))
+            self._ask_triage(message, guess or "", probability, finding.phrase, specific)
             return
         if finding.general_question or (finding.hypothetical and finding.tier):
             self._set_intent(message, INTENT_ASK_RED_FLAGS)
             message.set(RED_FLAG_KEY, {"tier": None, "score": round(probability, 3)}, add_to_output=True)
         elif _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
             self._demote(message, probability, [m.text for m in finding.mentions if m.negated])
+
+    def _sure_which(self, scores: Scores) -> bool:
+        return scores.flag_probability >= self.config["specific_question_confidence"]
 
     def _floor_mention(self, finding: Finding) -> Optional[Mention]:
         """The first mention, not negated, of a rule of the floor."""
@@ -431,11 +446,17 @@ class RedFlagCheck(GraphComponent):
         for key, value in updates.items():
             message.set(key, value, add_to_output=True)
 
-    def _ask_triage(self, message: Message, flag: Text, score: float, phrase: Optional[Text]) -> None:
+    def _ask_triage(
+        self, message: Message, flag: Text, score: float, phrase: Optional[Text], specific: bool = True
+    ) -> None:
+        """Asks the triage question about ``flag``; the general question ("is
+        this new, with your back pain?") when the classifier is unsure which
+        flag it is (``specific`` false), though "yes" still gives its tier."""
         held = _best_other_intent(message)
         tier = FLAG_TIERS.get(flag)
+        asked_about = flag if specific else TRIAGE_UNSPECIFIED
         entities = _with_entities(
-            message.get(ENTITIES, []), {ENTITY_TRIAGE_FLAG: flag}, len(message.get(TEXT) or "")
+            message.get(ENTITIES, []), {ENTITY_TRIAGE_FLAG: asked_about}, len(message.get(TEXT) or "")
         )
         self._set_intent(message, INTENT_RED_FLAG_POSSIBLE)
         message.set(ENTITIES, entities, add_to_output=True)

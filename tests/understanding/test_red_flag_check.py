@@ -204,3 +204,12 @@ def test_the_advice_needs_both_estimates_to_agree(nlp):
     split = replace(FEVER, probability=0.7, agreement=CONFIG["flag_threshold"] - 0.1)
     RedFlagCheck(CONFIG, model=FixedModel(split)).process([msg])
     assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_when_it_is_unclear_which_flag_the_general_triage_question_is_asked(nlp):
+    msg = message(nlp, "something feels off since this morning")
+    unsure = replace(FEVER, flag_probability=CONFIG["specific_question_confidence"] - 0.1)
+    RedFlagCheck(CONFIG, model=FixedModel(replace(unsure, probability=0.45, agreement=0.45))).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+    assert ("triage_flag", "unspecified") in {(e["entity"], e["value"]) for e in msg.get("entities")}
+    assert msg.get("red_flag")["possible"]["tier"] == "urgent"
