@@ -26,7 +26,7 @@ from common import paths
 from common.names import TIER_FOR_INTENT
 from understanding import red_flag_corpus
 from understanding.embeddings import shared_encoder
-from understanding.red_flag_model import NO_FLAG, RedFlagModel, first_person, pattern_features
+from understanding.red_flag_model import NO_FLAG, RedFlagModel, pattern_features
 from understanding.red_flags import RedFlagDetector
 
 
@@ -61,7 +61,7 @@ def main() -> int:
     detector = RedFlagDetector(nlp.vocab)
     docs = list(nlp.pipe(texts))
     findings = [detector.check(d) for d in docs]
-    patterns = np.array([pattern_features(f, first_person(d)) for f, d in zip(findings, docs, strict=True)])
+    patterns = np.array([pattern_features(f, d) for f, d in zip(findings, docs, strict=True)])
     pattern_hit = np.array([bool(f.tier) and not f.general_question for f in findings])
     embeddings = shared_encoder().encode(texts)
 

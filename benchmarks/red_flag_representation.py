@@ -22,7 +22,7 @@ from benchmarks.red_flag_cv import nlu_texts
 from common import paths
 from understanding import red_flag_corpus
 from understanding.embeddings import shared_encoder
-from understanding.red_flag_model import NO_FLAG, RedFlagModel, first_person, pattern_features
+from understanding.red_flag_model import NO_FLAG, RedFlagModel, pattern_features
 from understanding.red_flags import RedFlagDetector
 
 
@@ -56,7 +56,7 @@ def main() -> int:
 
     def featurise(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         docs = list(nlp.pipe(texts))
-        patterns = np.array([pattern_features(detector.check(d), first_person(d)) for d in docs])
+        patterns = np.array([pattern_features(detector.check(d), d) for d in docs])
         return encoder.encode(texts), patterns
 
     train_dir = paths.RED_FLAG_CORPUS / "train"

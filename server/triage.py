@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, Optional
 
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+
 from common.names import (
     INTENT_AFFIRM,
     INTENT_DENY,
@@ -48,23 +51,21 @@ UNSURE = re.compile(
 MIN_INTENT_CONFIDENCE = 0.6
 
 
-def pending_triage(events: Iterable[Any]) -> Optional[Dict[str, Any]]:
+def pending_triage(events: Iterable[Event]) -> Optional[Dict[str, Any]]:
     """The ``red_flag`` record of the message the triage question was about,
     when that question is the bot's latest action; else None."""
     asked = False
     for event in reversed(list(events)):
-        kind = type(event).__name__
-        if kind == "ActionExecuted":
-            name = getattr(event, "action_name", None)
-            if name == "action_listen":
+        if isinstance(event, ActionExecuted):
+            if event.action_name == ACTION_LISTEN_NAME:
                 continue
-            if name != RESPONSE_TRIAGE_QUESTION:
+            if event.action_name != RESPONSE_TRIAGE_QUESTION:
                 return None
             asked = True
-        elif kind == "UserUttered":
+        elif isinstance(event, UserUttered):
             if not asked:
                 return None
-            record = (getattr(event, "parse_data", None) or {}).get(RED_FLAG_KEY) or {}
+            record = (event.parse_data or {}).get(RED_FLAG_KEY) or {}
             return record if record.get("possible") else None
     return None
 

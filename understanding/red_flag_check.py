@@ -64,7 +64,6 @@ from understanding.red_flag_model import (
     NO_FLAG,
     RedFlagModel,
     Scores,
-    first_person,
     floor_rules,
     out_of_fold_scores,
     pattern_features,
@@ -267,9 +266,7 @@ class RedFlagCheck(GraphComponent):
         docs = list(nlp.pipe(texts))
         detector = RedFlagDetector(nlp.vocab)
         findings = [detector.check(d) for d in docs]
-        patterns = np.array(
-            [pattern_features(f, first_person(d)) for f, d in zip(findings, docs, strict=True)]
-        )
+        patterns = np.array([pattern_features(f, d) for f, d in zip(findings, docs, strict=True)])
         embeddings = shared_encoder().encode(texts)
         self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
             texts, embeddings, patterns, labels, lookalike
@@ -311,7 +308,8 @@ class RedFlagCheck(GraphComponent):
         if self.model is None:
             return None, None
         whole_vector = embedding if embedding is not None else shared_encoder().encode_one(doc.text)
-        [whole] = self.model.score([doc.text], whole_vector[None, :], self._patterns([doc]))
+        whole_patterns = np.array([pattern_features(finding, doc)])
+        [whole] = self.model.score([doc.text], whole_vector[None, :], whole_patterns)
         if whole.agreement >= self.config["flag_threshold"]:
             return whole, None
         if not finding.mentions and whole.probability < self.config["clause_gate"]:
@@ -324,7 +322,7 @@ class RedFlagCheck(GraphComponent):
         return whole, max(scores, key=lambda s: s.agreement)
 
     def _patterns(self, docs: List[Doc]) -> np.ndarray:
-        return np.array([pattern_features(self.detector(d).check(d), first_person(d)) for d in docs])
+        return np.array([pattern_features(self.detector(d).check(d), d) for d in docs])
 
     def check(self, message: Message) -> None:
         doc = message.get(SPACY_DOCS[TEXT])

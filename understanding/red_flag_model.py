@@ -33,7 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from spacy.tokens import Doc
 
 from common.names import EMERGENCY
-from understanding.red_flags import FLAG_TIERS, Finding
+from understanding.red_flags import FLAG_TIERS, Finding, first_person
 
 FLAGS = tuple(FLAG_TIERS)
 NO_FLAG = "none"
@@ -61,7 +61,8 @@ class Scores:
     emergency_share: float  # of the flag probability mass, how much is emergency
 
 
-def pattern_features(finding: Finding, first_person: bool) -> list[float]:
+def pattern_features(finding: Finding, doc: Doc) -> list[float]:
+    """What the hand-written patterns found in ``doc`` (``finding``), as features."""
     found = {m.flag for m in finding.mentions if not m.negated}
     negated = {m.flag for m in finding.mentions if m.negated}
     return [
@@ -69,7 +70,7 @@ def pattern_features(finding: Finding, first_person: bool) -> list[float]:
         1.0 if negated else 0.0,
         1.0 if finding.general_question else 0.0,
         1.0 if finding.hypothetical else 0.0,
-        1.0 if first_person else 0.0,
+        1.0 if first_person(doc) else 0.0,
     ]
 
 
@@ -201,9 +202,3 @@ def out_of_fold_scores(
             s.probability for s in model.score([texts[i] for i in held], embeddings[held], patterns[held])
         ]
     return scores
-
-
-def first_person(doc: Doc) -> bool:
-    from understanding.red_flags import FIRST_PERSON
-
-    return any(token.lower_ in FIRST_PERSON for token in doc)

@@ -273,7 +273,7 @@ class RedFlagDetector:
 
         positive = [m for m in mentions if not m.negated]
         asks = bool(self.general(doc)) or (bool(mentions) and asks_about_a_condition(doc))
-        general = asks and not _first_person(doc)
+        general = asks and not first_person(doc)
         what_if = hypothetical(doc)
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, hypothetical=what_if)
@@ -337,5 +337,5 @@ def asks_about_a_condition(doc: Doc) -> bool:
     return any(p.search(text) for p in CONDITION_QUESTIONS)
 
 
-def _first_person(doc: Doc) -> bool:
+def first_person(doc: Doc) -> bool:
     return any(token.lower_ in FIRST_PERSON for token in doc)
