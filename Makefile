@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev
 help:  ## List the verbs
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -31,3 +31,7 @@ embedding-check:  ## The int8 embedding model against the published weights (has
 	PYTHONPATH=. .venv/bin/python -m benchmarks.embedding_check
 first-answer:  ## Fresh clone: time to the first answer, server memory
 	PYTHONPATH=. .venv/bin/python -m benchmarks.first_answer
+guidance-questions:  ## Held-out guidance questions: right passage, clean, refused, honest (figures only)
+	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions
+guidance-dev:  ## The same on the development set, with every miss
+	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions --set dev --show

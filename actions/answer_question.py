@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -22,9 +22,11 @@ from actions.names import (
     TEXT_NOTHING_MORE,
 )
 from actions.red_flag_reminder import METADATA_KEY, REMINDER_MARK, pending_tier, reminder_text
-from actions.replies import Reply, compose_answer, follow_up_buttons
+from actions.replies import Reply, Section, compose_answer, follow_up_buttons, uncovered_note, version_label
+from common.names import GUIDANCE_KEY, UNCOVERED_TOPIC_KEY
 from guidance.routes import Route, load_routes
 from guidance.store import GuidanceStore
+from understanding.retrieval import PassageRef, Plan
 
 logger = logging.getLogger(__name__)
 
@@ -67,24 +69,42 @@ class GuidanceAnswerer:
 
     def answer(self, intent: str) -> Reply | None:
         """The reply for ``intent``, or None when the guidance does not cover it."""
-        route = self.routes.get(intent)
-        if route is None:
+        return self.answer_plan([intent])
+
+    def answer_plan(
+        self, intents: Sequence[str], passages: Sequence[PassageRef] = (), note: str = ""
+    ) -> Reply | None:
+        """One reply for the routed ``intents`` and the retrieved ``passages``: each
+        document's passages in page order, its disclaimer once, its source line
+        with the version; None when nothing of it is in the guidance."""
+        routes = [self.routes[intent] for intent in intents if intent in self.routes]
+        wanted: dict[str, list[str]] = {}
+        for route in routes:
+            wanted.setdefault(route.document, []).extend(route.passages)
+        for ref in passages:
+            wanted.setdefault(ref.document, []).append(ref.key)
+        if not wanted:
             return None
-        version = self.store.active_version(route.document)
-        everything = self.store.passages(route.document) if version else []
-        passages = [p for p in everything if p.key in route.passages]
-        if version is None or len(passages) != len(set(route.passages)):
-            found = {p.key for p in passages}
-            missing = [key for key in route.passages if key not in found]
-            raise GuidanceUnavailable(f"{route.document}: missing passages {missing}")
-        return compose_answer(
-            route=route,
-            routes=self.routes,
-            document_title=version.title,
-            passages=passages,
-            disclaimers=[p for p in everything if p.is_disclaimer],
-            outline=[p for p in everything if p.title],
-        )
+        sections = []
+        for slug, keys in wanted.items():
+            version = self.store.active_version(slug)
+            everything = self.store.passages(slug) if version else []
+            chosen = [p for p in everything if p.key in keys]
+            missing = sorted(set(keys) - {p.key for p in chosen})
+            if version is None or missing:
+                raise GuidanceUnavailable(f"{slug}: missing passages {missing}")
+            sections.append(
+                Section(
+                    document_title=version.title,
+                    passages=chosen,
+                    disclaimers=[p for p in everything if p.is_disclaimer],
+                    outline=[p for p in everything if p.title],
+                    version=version_label(version.content_hash, version.ingested_at),
+                    document=slug,
+                )
+            )
+        buttons = follow_up_buttons(routes[0], self.routes) if routes else []
+        return compose_answer(sections, buttons, note)
 
 
 class GuidanceAction(Action, ABC):
@@ -96,9 +116,17 @@ class GuidanceAction(Action, ABC):
     def __init__(self, answerer: GuidanceAnswerer | None = None) -> None:
         self.answerer = answerer or GuidanceAnswerer()
 
-    def send(self, dispatcher: CollectingDispatcher, intent: str) -> list[dict[str, Any]]:
+    def send(
+        self,
+        dispatcher: CollectingDispatcher,
+        intent: str,
+        plan: Plan | None = None,
+        uncovered_topic: str | None = None,
+    ) -> list[dict[str, Any]]:
+        plan = plan if plan is not None and plan.answers else Plan(intents=[intent])
+        note = uncovered_note(uncovered_topic) if plan.uncovered else ""
         try:
-            reply = self.answerer.answer(intent)
+            reply = self.answerer.answer_plan(plan.intents, plan.passages, note)
         except (GuidanceUnavailable, SQLAlchemyError) as error:
             logger.error("guidance lookup failed for intent %s: %s", intent, type(error).__name__)
             logger.debug("guidance lookup failure detail", exc_info=True)
@@ -107,21 +135,28 @@ class GuidanceAction(Action, ABC):
         if reply is None:
             dispatcher.utter_message(response=RESPONSE_NOT_COVERED)
             return [SlotSet(SLOT_LAST_TOPIC, None)]
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-        return [SlotSet(SLOT_LAST_TOPIC, intent)]
+        record = {"kind": "guidance", "passages": reply.sources, "uncovered_note": bool(note)}
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons, **{METADATA_KEY: {"answer": record}})
+        topic = next((i for i in plan.intents if i in self.answerer.routes), None)
+        return [SlotSet(SLOT_LAST_TOPIC, topic)]
 
 
 class ActionAnswerQuestion(GuidanceAction):
-    """Runs for every guidance question: sends the routed passages, the source's
-    disclaimer and the source line, or the honest "not covered" answer."""
+    """Runs for every guidance question: sends the passages the message asks for
+    (its intents' routes, and passages retrieved from documents no intent was
+    written for), the source's disclaimer and the source line, what the guidance
+    does not cover of a half-covered question, or the honest "not covered" answer."""
 
     def name(self) -> str:
         return "action_answer_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name") or ""
         self.remind_of_red_flag(dispatcher, tracker)
-        return self.send(dispatcher, intent)
+        plan = Plan.from_dict(latest.get(GUIDANCE_KEY))
+        topic = (latest.get(UNCOVERED_TOPIC_KEY) or {}).get("topic")
+        return self.send(dispatcher, intent, plan, topic)
 
     def remind_of_red_flag(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """Repeats, once and first, the urgent advice of an earlier red flag."""

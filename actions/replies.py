@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -13,6 +14,8 @@ from guidance.routes import Route
 class Reply:
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
+    # What the reply quotes, for the transcript: document, key, section, version.
+    sources: list[dict[str, str]] = field(default_factory=list)
 
 
 def render_passage(passage: Passage, number: int | None = None) -> str:
@@ -45,8 +48,15 @@ def render_passages(
     return "\n\n".join(chunks)
 
 
-def source_line(document_title: str, passages: Sequence[Passage]) -> str:
-    """ "Source: “Title” — section: Here’s how walking can help, Strengthening Muscles."."""
+def version_label(content_hash: str, ingested_at: dt.datetime | None) -> str:
+    """ "version 2026-11-27, 3f2a9c1b": the date it was ingested and its short hash."""
+    date = f"{ingested_at:%Y-%m-%d}, " if ingested_at else ""
+    return f"version {date}{content_hash[:8]}"
+
+
+def source_line(document_title: str, passages: Sequence[Passage], version: str = "") -> str:
+    """ "Source: “Title” (version 2026-11-27, 3f2a9c1b) — section: Here’s how walking
+    can help, Strengthening Muscles."."""
     titled = [p for p in passages if p.title]
     sections: list[str] = []
     for passage in passages:
@@ -55,10 +65,43 @@ def source_line(document_title: str, passages: Sequence[Passage]) -> str:
             label = f"{passage.section}, {passage.title}"
         if label != document_title and label not in sections:
             sections.append(label)
+    named = f"“{document_title}” ({version})" if version else f"“{document_title}”"
     if not sections:
-        return f"Source: “{document_title}”."
+        return f"Source: {named}."
     noun = "section" if len(sections) == 1 else "sections"
-    return f"Source: “{document_title}” — {noun}: {'; '.join(sections)}."
+    return f"Source: {named} — {noun}: {'; '.join(sections)}."
+
+
+# How the "not covered" part of a half-covered question is named, by the topic
+# that understanding.uncovered_topics found in it.
+UNCOVERED_TOPIC_NAMES = {
+    "steps": "step counts",
+    "duration": "how long or how often to walk",
+    "distance": "how far to walk",
+    "speed": "how fast to walk",
+    "treadmill or outdoors": "treadmills, hills or where to walk",
+    "painkillers": "medicines",
+    "pregnancy": "back pain in pregnancy",
+    "other activities": "other sports and activities",
+    "other treatments": "other treatments",
+}
+
+
+def uncovered_note(topic: str | None) -> str:
+    """The plain sentence for the half of a question the guidance does not cover."""
+    what = UNCOVERED_TOPIC_NAMES.get(topic or "")
+    if what is None:
+        return (
+            "The guidance I have doesn't cover the rest of your question, so I can't answer "
+            "that part. Please ask a healthcare professional or physical therapist about it."
+        )
+    return (
+        f"The guidance I have doesn't cover {what}, so I can't answer that part of your "
+        "question. Please ask a healthcare professional, physical therapist or pharmacist about it."
+        if topic == "painkillers"
+        else f"The guidance I have doesn't cover {what}, so I can't answer that part of your "
+        "question. Please ask a healthcare professional or physical therapist about it."
+    )
 
 
 def follow_up_buttons(route: Route, routes: dict[str, Route]) -> list[dict[str, str]]:
@@ -69,18 +112,46 @@ def follow_up_buttons(route: Route, routes: dict[str, Route]) -> list[dict[str, 
     ]
 
 
+@dataclass(frozen=True)
+class Section:
+    """The passages of one document that answer a question, with what frames them."""
+
+    document_title: str
+    passages: Sequence[Passage]
+    disclaimers: Sequence[Passage] = ()
+    outline: Sequence[Passage] = ()
+    version: str = ""
+    document: str = ""
+
+
 def compose_answer(
-    *,
-    route: Route,
-    routes: dict[str, Route],
-    document_title: str,
-    passages: Sequence[Passage],
-    disclaimers: Sequence[Passage],
-    outline: Sequence[Passage] = (),
+    sections: Sequence[Section],
+    buttons: list[dict[str, str]] | None = None,
+    note: str = "",
 ) -> Reply:
-    """The answer: the passages, then the source's disclaimer, then the source line."""
-    parts = [render_passages(passages, outline, document_title)]
-    shown = {p.key for p in passages}
-    parts += [d.text for d in disclaimers if d.key not in shown]
-    parts.append(source_line(document_title, passages))
-    return Reply(text="\n\n".join(parts), buttons=follow_up_buttons(route, routes))
+    """The answer: each document's passages, then its disclaimer (once), then its
+    source line; ``note`` (what the guidance does not cover) last."""
+    parts: list[str] = []
+    shown_disclaimers: set[str] = set()
+    for section in sections:
+        parts.append(render_passages(section.passages, section.outline, section.document_title))
+        shown = {p.key for p in section.passages}
+        for disclaimer in section.disclaimers:
+            if disclaimer.key not in shown and disclaimer.text not in shown_disclaimers:
+                parts.append(disclaimer.text)
+                shown_disclaimers.add(disclaimer.text)
+        parts.append(source_line(section.document_title, section.passages, section.version))
+    if note:
+        parts.append(note)
+    sources = [
+        {
+            "document": section.document,
+            "title": section.document_title,
+            "key": passage.key,
+            "section": f"{passage.section}, {passage.title}" if passage.title else passage.section,
+            "version": section.version,
+        }
+        for section in sections
+        for passage in section.passages
+    ]
+    return Reply(text="\n\n".join(parts), buttons=buttons or [], sources=sources)

@@ -47,7 +47,7 @@ def main() -> int:
 
     train = paths.RED_FLAG_CORPUS / "train"
     examples = [e for e in red_flag_corpus.load(train) if len(e.turns) == 1]
-    ordinary = red_flag_corpus.read_texts(train / "ordinary.yml")
+    ordinary = red_flag_corpus.read_ordinary(train)
     nlu = nlu_texts()
     texts = [e.text for e in examples] + ordinary + nlu
     labels = np.array([e.flag for e in examples] + [NO_FLAG] * (len(ordinary) + len(nlu)))

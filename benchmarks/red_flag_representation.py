@@ -61,7 +61,7 @@ def main() -> int:
 
     train_dir = paths.RED_FLAG_CORPUS / "train"
     train = [e for e in red_flag_corpus.load(train_dir) if len(e.turns) == 1]
-    ordinary = red_flag_corpus.read_texts(train_dir / "ordinary.yml")
+    ordinary = red_flag_corpus.read_ordinary(train_dir)
     nlu = nlu_texts()
     texts = [e.text for e in train] + ordinary + nlu
     labels = [e.flag for e in train] + [NO_FLAG] * (len(ordinary) + len(nlu))

@@ -6,6 +6,13 @@ from __future__ import annotations
 METADATA_KEY = "walkwise"
 # The key of the red-flag finding in a message's parse data.
 RED_FLAG_KEY = "red_flag"
+# The key of the guidance plan (which passages a message asks for) in its parse data.
+GUIDANCE_KEY = "guidance"
+# The topic the guidance does not cover that a message mentions, in its parse data.
+UNCOVERED_TOPIC_KEY = "uncovered_topic"
+# A question answered from a guidance document that no intent was written for.
+INTENT_GUIDANCE = "ask_guidance"
+INTENT_NOT_COVERED = "ask_not_covered"
 
 EMERGENCY = "emergency"
 URGENT = "urgent"

@@ -3,9 +3,10 @@
     python -m guidance.coverage
 
 Prints every passage of every guidance document with the intents routed to
-it, then the problems: passages that no intent reaches, routes that point at
-a passage or document that does not exist, and routed intents the domain
-does not declare. Exits 1 when there is a problem, so run it after editing
+it (a document with no routes is answered by passage retrieval), then the
+problems: passages of a routed document that no intent reaches, routes that
+point at a passage or document that does not exist, and routed intents the
+domain does not declare. Exits 1 when there is a problem, so run it after editing
 the guidance.
 """
 
@@ -23,6 +24,9 @@ from guidance.routes import Route, load_routes
 
 # Passages that are served with every answer rather than asked for.
 DISCLAIMER_NOTE = "(disclaimer, shown with every answer)"
+# A document that no route points at is answered by passage retrieval
+# (understanding/retrieval.py): every passage of it can be reached.
+RETRIEVAL = "(passage retrieval)"
 
 
 @dataclass
@@ -61,8 +65,11 @@ def compute(
                 )
             else:
                 coverage.reached_by[(route.document, key)].append(route.intent)
+    routed = {route.document for route in routes.values()}
     for (slug, key), reached in coverage.reached_by.items():
-        if not reached:
+        if slug not in routed:
+            reached.append(RETRIEVAL)
+        elif not reached:
             coverage.problems.append(f"passage '{slug}/{key}' is reached by no intent")
     return coverage
 
@@ -73,7 +80,7 @@ def load_documents(directory: Path) -> dict[str, ParsedDocument]:
 
 def main() -> int:
     try:
-        documents = load_documents(settings.DOCUMENTS_DIR)
+        documents = load_documents(settings.documents_dir())
     except GuidanceFormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -44,11 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slug", help="store a single file under this slug")
     args = parser.parse_args(argv)
 
-    files = args.files or sorted(settings.DOCUMENTS_DIR.glob("*.txt"))
+    files = args.files or sorted(settings.documents_dir().glob("*.txt"))
     if args.slug and len(files) != 1:
         parser.error("--slug needs exactly one file")
     if not files:
-        print(f"error: no guidance documents in {settings.DOCUMENTS_DIR}", file=sys.stderr)
+        print(f"error: no guidance documents in {settings.documents_dir()}", file=sys.stderr)
         return 1
 
     store = GuidanceStore()

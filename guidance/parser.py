@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Headings that start the site's page furniture. Nothing from such a heading
 # to the end of the page is guidance.
@@ -41,9 +41,17 @@ DISCLAIMER_PATTERN = re.compile(
     r"^always consult (with )?a (healthcare|health care|medical) professional", re.I
 )
 
+# A caution that tells the reader to see a professional; the last one of a page
+# with no "Always consult..." paragraph is that page's disclaimer.
+CONSULT_PATTERN = re.compile(
+    r"\b(consult|see|speak (to|with)|talk (to|with)|ask)\b[^.]{0,40}\b(healthcare|health care|medical)?\s*"
+    r"(professional|provider|doctor|gp|physio|physiotherapist|physical therapist|clinician)",
+    re.I,
+)
+
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[•\-\*\u2022\u25cf]\s+(.*)$")
-_TITLED = re.compile(r"^([A-Z][\w' ’-]{1,60}?):\s+(.+)$", re.S)
+_TITLED = re.compile(r"^([A-Z][\w' ’,&/-]{1,60}?):\s+(.+)$", re.S)
 
 
 class GuidanceFormatError(ValueError):
@@ -156,6 +164,7 @@ def parse(raw: bytes | str) -> ParsedDocument:
     list_name = "item"
     counters: dict[str, int] = {}
     seen_list = False
+    bullets: list[int] = []
     paragraphs_after_lists: list[int] = []
 
     def add(key: str, text: str, *, section: str, title: str | None = None) -> None:
@@ -205,6 +214,8 @@ def parse(raw: bytes | str) -> ParsedDocument:
         else:
             counters[list_name] = counters.get(list_name, 0) + 1
             add(f"{list_name}-{counters[list_name]}", body, section=section)
+            if kind == "bullet":
+                bullets.append(len(passages) - 1)
 
     if not seen_list:
         raise GuidanceFormatError(
@@ -213,6 +224,13 @@ def parse(raw: bytes | str) -> ParsedDocument:
         )
     if not passages or passages[0].key != "intro":
         raise GuidanceFormatError("the page has no opening paragraph before its lists")
+
+    # A page without an "Always consult..." passage: its last caution that sends
+    # the reader to a professional is its disclaimer.
+    if bullets and not any(p.is_disclaimer for p in passages):
+        last = passages[bullets[-1]]
+        if CONSULT_PATTERN.search(last.text):
+            passages[bullets[-1]] = replace(last, is_disclaimer=True)
 
     # The last free paragraph after the lists is the page's conclusion.
     if paragraphs_after_lists and paragraphs_after_lists[-1] == len(passages) - 1:

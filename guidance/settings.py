@@ -9,9 +9,16 @@ from common import paths
 
 ROOT = paths.ROOT
 DOCUMENTS_DIR = paths.DOCUMENTS_DIR
+DOCUMENTS_DIR_ENV = "WALKWISE_GUIDANCE_DIR"
 ROUTES_FILE = ROOT / "guidance" / "routes.yml"
 
 DATABASE_URL_ENV = "WALKWISE_GUIDANCE_DB_URL"
+
+
+def documents_dir() -> Path:
+    """The folder of guidance documents that ingestion and training read."""
+    configured = os.environ.get(DOCUMENTS_DIR_ENV, "").strip()
+    return Path(configured) if configured else DOCUMENTS_DIR
 
 
 def database_url() -> str:

@@ -250,8 +250,7 @@ class RedFlagCheck(GraphComponent):
 
         corpus = Path(self.config["corpus"] or paths.RED_FLAG_CORPUS / "train")
         examples = [e for e in red_flag_corpus.load(corpus) if len(e.turns) == 1]
-        extra = corpus / "ordinary.yml"
-        ordinary_texts = red_flag_corpus.read_texts(extra) if extra.exists() else []
+        ordinary_texts = red_flag_corpus.read_ordinary(corpus)
         nlu_texts = [
             m.get(TEXT)
             for m in training_data.intent_examples

@@ -68,3 +68,8 @@ def read_texts(path: Path) -> list[str]:
     """The texts of a file of extra look-alikes (``- text: ...`` items)."""
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [str(item["text"]).strip() for item in items if str(item.get("text") or "").strip()]
+
+
+def read_ordinary(directory: Path) -> list[str]:
+    """The ordinary aches of one part (every ``ordinary*.yml`` file in ``directory``)."""
+    return [text for path in sorted(directory.glob("ordinary*.yml")) for text in read_texts(path)]

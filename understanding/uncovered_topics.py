@@ -1,14 +1,14 @@
-"""Questions on topics the guidance does not cover, recognised by keyword.
+"""Names the topic the guidance does not cover that a message mentions.
 
 The walking guidance says nothing about how many steps, how long, how far or
 how fast to walk, treadmills, painkillers, pregnancy, or swimming, running,
-cycling, yoga or pilates instead. A classifier can still pick a guidance
-intent for such a question because it shares words with one ("how quickly
-should I walk" looks like "how does walking help"). This component runs after
-the classifiers and turns a guidance-intent prediction into
-``ask_not_covered`` when the message names one of those topics, so the user
-gets the honest answer instead of a passage that does not answer them.
-The red-flag check runs after it and still wins.
+cycling, yoga or pilates instead. Whether a question is covered is learned
+(the intent classifier's ``ask_not_covered`` examples, and the part-by-part
+vote of :mod:`understanding.retrieval`), not decided here: a sport in a figure
+of speech or a distance given as context must not turn a covered question
+away. This component only records which uncovered topic a message mentions
+(``uncovered_topic`` in the parse data), so that a half-covered question can
+be told plainly which half the guidance does not cover.
 """
 
 from __future__ import annotations
@@ -17,16 +17,14 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import SPACY_DOCS
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from common.names import UNCOVERED_TOPIC_KEY
 from understanding.message_check import MessageCheck
 from understanding.patterns import ANY, copy_patterns, lemmas, lower, optional
-
-INTENT_NOT_COVERED = "ask_not_covered"
-UNCOVERED_KEY = "uncovered_topic"
 
 TOPICS: Dict[str, List[List[dict]]] = {
     "steps": [
@@ -156,25 +154,7 @@ class UncoveredTopicCheck(MessageCheck):
         return None
 
     def check(self, message: Message) -> None:
-        predicted = (message.get(INTENT) or {}).get("name") or ""
-        if (
-            not (predicted.startswith("ask_") or predicted == "tell_me_more")
-            or predicted == INTENT_NOT_COVERED
-        ):
-            return
         doc = message.get(SPACY_DOCS[TEXT])
         found = self.topic(doc) if doc is not None else None
-        if found is None:
-            return
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != INTENT_NOT_COVERED]
-        message.set(INTENT, {"name": INTENT_NOT_COVERED, "confidence": 1.0}, add_to_output=True)
-        message.set(
-            INTENT_RANKING_KEY,
-            [{"name": INTENT_NOT_COVERED, "confidence": 1.0}, *ranking],
-            add_to_output=True,
-        )
-        message.set(
-            UNCOVERED_KEY,
-            {"topic": found[0], "phrase": found[1], "instead_of": predicted},
-            add_to_output=True,
-        )
+        if found is not None:
+            message.set(UNCOVERED_TOPIC_KEY, {"topic": found[0], "phrase": found[1]}, add_to_output=True)

@@ -6,7 +6,8 @@ from actions.names import TEXT_GUIDANCE_UNAVAILABLE, TEXT_NO_TOPIC_YET, TEXT_NOT
 from common.formatting import without_markup
 from guidance.ingest import ingest_file
 from guidance.store import GuidanceStore
-from tests.conftest import WALKING_DOC
+from tests.conftest import ROOT, WALKING_DOC, WALKING_SLUG
+from understanding.retrieval import PassageRef, Plan
 
 DISCLAIMER = (
     "Always consult with a healthcare professional or physical therapist about any persistent "
@@ -159,3 +160,73 @@ def test_tell_me_more_before_any_answer_asks_what_to_explain(store, routes, disp
     assert message["text"] == TEXT_NO_TOPIC_YET
     assert message["buttons"][0]["payload"] == "/ask_how_walking_helps"
     assert events == []
+
+
+DESK = ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt"
+
+
+def with_plan(make_tracker, intent, plan: Plan, topic=None):
+    tracker = make_tracker(intent)
+    tracker.latest_message["guidance"] = plan.as_dict()
+    if topic:
+        tracker.latest_message["uncovered_topic"] = {"topic": topic, "phrase": topic}
+    return tracker
+
+
+def test_the_source_line_names_the_version(answer, store, dispatcher, make_tracker):
+    version = store.active_version(WALKING_SLUG)
+    _, [message] = run(answer, dispatcher, make_tracker("ask_weight"))
+    source = message["text"].rstrip().splitlines()[-1]
+    assert f"(version {version.ingested_at:%Y-%m-%d}, {version.content_hash[:8]})" in source
+
+
+def test_a_two_part_question_gets_both_passages_and_one_disclaimer(answer, dispatcher, make_tracker):
+    plan = Plan(intents=["ask_flare_up", "ask_disc_nutrition"])
+    events, [message] = run(answer, dispatcher, with_plan(make_tracker, "ask_flare_up", plan))
+    text = plain(message["text"])
+    assert "rest for a day or two" in text and "imbibition" in text
+    assert text.count(DISCLAIMER) == 1
+    assert text.count("Source:") == 1
+    assert events == [SlotSet("last_topic", "ask_flare_up")]
+    quoted = message["walkwise"]["answer"]["passages"]
+    assert [(q["document"], q["key"]) for q in quoted] == [
+        (WALKING_SLUG, "disc-nutrition"),
+        (WALKING_SLUG, "note-1"),
+    ]
+    assert all(q["version"].startswith("version ") for q in quoted)
+
+
+def test_a_half_covered_question_gets_its_half_and_says_what_is_not_covered(answer, dispatcher, make_tracker):
+    plan = Plan(intents=["ask_flare_up"], uncovered=True)
+    _, [message] = run(answer, dispatcher, with_plan(make_tracker, "ask_flare_up", plan, "painkillers"))
+    text = plain(message["text"])
+    assert "rest for a day or two" in text
+    assert "The guidance I have doesn't cover medicines" in text
+    assert text.index("rest for a day or two") < text.index("doesn't cover medicines")
+
+
+def test_a_passage_of_a_document_without_routes_comes_with_its_own_disclaimer(
+    answer, store, dispatcher, make_tracker
+):
+    ingest_file(store, DESK, "desk-sitting-posture")
+    plan = Plan(passages=[PassageRef("desk-sitting-posture", "chair-height")])
+    events, [message] = run(answer, dispatcher, with_plan(make_tracker, "ask_guidance", plan))
+    text = plain(message["text"])
+    assert "Chair Height: Adjust your chair so your feet rest flat on the floor" in text
+    assert "consult a healthcare professional or physical therapist" in text
+    assert DISCLAIMER not in text
+    assert "Source: “How Should You Sit at a Desk with Lower Back Pain?” (version " in text
+    assert "Lumbar Support" not in text
+    assert events == [SlotSet("last_topic", None)]
+
+
+def test_ask_guidance_without_passages_gets_the_honest_answer(answer, dispatcher, make_tracker):
+    _, [message] = run(answer, dispatcher, make_tracker("ask_guidance"))
+    assert message["response"] == "utter_not_covered"
+
+
+def test_a_button_payload_without_a_plan_answers_its_intent(answer, dispatcher, make_tracker):
+    tracker = make_tracker("ask_posture")
+    tracker.latest_message["guidance"] = Plan().as_dict()
+    _, [message] = run(answer, dispatcher, tracker)
+    assert "Maintaining Proper Posture" in message["text"]

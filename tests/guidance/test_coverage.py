@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from guidance.coverage import compute, domain_intents, load_documents
+from guidance.coverage import RETRIEVAL, compute, domain_intents, load_documents
 from guidance.parser import parse
 from tests.conftest import ROOT, WALKING_DOC, WALKING_SLUG
 
@@ -43,6 +43,15 @@ def test_a_route_for_an_undeclared_intent_is_reported(routes):
 
 
 def test_every_guidance_question_in_the_domain_has_a_route(routes, domain):
-    not_guidance = {"ask_not_covered"}
+    not_guidance = {"ask_not_covered", "ask_guidance"}
     asked = {i for i in domain["intents"] if isinstance(i, str) and i.startswith("ask_")}
     assert asked - not_guidance == set(routes)
+
+
+def test_a_document_without_routes_is_answered_by_retrieval(routes):
+    desk = ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt"
+    documents = {WALKING_SLUG: parse(WALKING_DOC.read_bytes()), "desk": parse(desk.read_bytes())}
+    coverage = compute(documents, walking_routes(routes))
+    assert coverage.problems == []
+    assert coverage.reached_by[("desk", "chair-height")] == [RETRIEVAL]
+    assert RETRIEVAL not in coverage.reached_by[(WALKING_SLUG, "note-1")]

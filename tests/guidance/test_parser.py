@@ -113,3 +113,11 @@ def test_content_hash_changes_with_the_text(document):
 def test_bad_files_are_rejected_with_a_reason(raw, reason):
     with pytest.raises(GuidanceFormatError, match=reason):
         parse(raw)
+
+
+def test_a_page_without_an_always_consult_line_takes_its_last_consulting_caution_as_disclaimer():
+    desk = parse((ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt").read_bytes())
+    assert [p.key for p in desk.passages if p.is_disclaimer] == ["note-4"]
+    no_consult = (ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt").read_text()
+    no_consult = no_consult.replace("consult a healthcare professional or physical therapist", "rest")
+    assert not [p for p in parse(no_consult).passages if p.is_disclaimer]

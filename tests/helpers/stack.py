@@ -53,6 +53,7 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     extra_credentials: str = ""
+    model: Path = MODEL
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -112,7 +113,7 @@ class Stack:
                 "server",
                 "run",
                 "--model",
-                str(MODEL),
+                str(self.model),
                 "--endpoints",
                 str(self.workdir / "endpoints.yml"),
                 "--credentials",

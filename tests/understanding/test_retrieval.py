@@ -1,0 +1,181 @@
+"""The retrieval plan, over a bag-of-words stand-in for the sentence embedding
+(the real embedding is exercised by the model tier and the benchmarks)."""
+
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from guidance.parser import parse
+from tests.conftest import ROOT, WALKING_DOC
+from understanding.retrieval import (
+    PartClassifier,
+    PassageIndex,
+    PassageRef,
+    Plan,
+    Retriever,
+    Settings,
+    is_question,
+    split_parts,
+)
+
+DESK = ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt"
+STOP = {"the", "a", "an", "is", "it", "my", "i", "to", "of", "and", "does", "do", "can", "should", "how"}
+
+
+def encode(texts):
+    vectors = np.zeros((len(texts), 4096), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"[a-z]+", text.lower()):
+            if word not in STOP:
+                vectors[row, zlib.crc32(word.encode()) % 4096] += 1.0
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-9, None)
+
+
+EXAMPLES = {
+    "ask_flare_up": ["walk during a flare up", "flare up rest or walk", "back flared up walking"],
+    "ask_disc_nutrition": ["walking help spinal discs", "discs nutrition walking", "disc health walk"],
+    "ask_not_covered": ["take ibuprofen before walk", "painkillers before walking", "paracetamol walk"],
+    "greet": ["hello there", "hi", "good morning"],
+}
+
+
+def retriever(documents, settings=None):
+    texts = [t for examples in EXAMPLES.values() for t in examples]
+    labels = [intent for intent, examples in EXAMPLES.items() for _ in examples]
+    return Retriever(
+        PassageIndex.build(documents, encode),
+        PartClassifier.fit(encode(texts), labels, c=10.0),
+        {"ask_flare_up": "walking", "ask_disc_nutrition": "walking"},
+        settings or Settings(passage_threshold=0.3, document_margin=0.05, part_probability=0.4),
+    )
+
+
+@pytest.fixture(scope="module")
+def walking_only():
+    return retriever({"walking": parse(WALKING_DOC.read_bytes())})
+
+
+@pytest.fixture(scope="module")
+def with_desk():
+    return retriever({"walking": parse(WALKING_DOC.read_bytes()), "desk": parse(DESK.read_bytes())})
+
+
+def plan(r, text, intent, confidence=0.9):
+    return r.plan(text, intent, confidence, None, encode)
+
+
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        ("does walking help my discs?", ["does walking help my discs?"]),
+        (
+            "Should I walk during a flare up, and does it help my discs?",
+            ["Should I walk during a flare up", "does it help my discs?"],
+        ),
+        (
+            "my back flares up, can I keep walking if I take ibuprofen?",
+            ["my back flares up", "can I keep walking if I take ibuprofen?"],
+        ),
+        ("Is walking good? Also what shoes are best?", ["Is walking good?", "what shoes are best?"]),
+        # a clause without a question word stays whole; fragments join their neighbour
+        ("I walk and my back aches", ["I walk and my back aches"]),
+        ("Hi. Is walking good for my back?", ["Hi. Is walking good for my back?"]),
+    ],
+)
+def test_a_message_splits_into_the_questions_it_asks(text, parts):
+    assert split_parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    "part, expected",
+    [
+        ("does it help my discs?", True),
+        ("can I keep walking", True),
+        ("my back flares up", False),
+        ("If I walk daily", False),
+    ],
+)
+def test_is_question(part, expected):
+    assert is_question(part) is expected
+
+
+def test_a_single_question_keeps_the_classifier_intent(walking_only):
+    assert plan(walking_only, "walk during a flare up?", "ask_flare_up").intents == ["ask_flare_up"]
+
+
+def test_a_two_part_question_gets_both_intents(walking_only):
+    result = plan(
+        walking_only, "Should I walk during a flare up, and does walking help spinal discs?", "ask_flare_up"
+    )
+    assert result.intents == ["ask_flare_up", "ask_disc_nutrition"]
+    assert not result.uncovered
+
+
+def test_a_half_covered_question_gets_its_covered_half_and_the_note(walking_only):
+    result = plan(
+        walking_only, "my back flared up walking, can I take ibuprofen before walk?", "ask_flare_up"
+    )
+    assert result.intents == ["ask_flare_up"]
+    assert result.uncovered
+
+
+def test_a_covered_intent_with_an_uncovered_whole_message_is_marked_half_covered(walking_only):
+    result = plan(walking_only, "walk during a flare up? and take ibuprofen before walk?", "ask_not_covered")
+    assert result.intents == ["ask_flare_up"]
+    assert result.uncovered
+
+
+def test_an_uncovered_question_gets_no_plan(walking_only):
+    result = plan(walking_only, "take ibuprofen before walk?", "ask_not_covered")
+    assert not result.answers and not result.uncovered
+
+
+def test_a_statement_part_adds_nothing(walking_only):
+    result = plan(walking_only, "discs nutrition walking, should I walk during a flare up?", "ask_flare_up")
+    assert result.intents == ["ask_flare_up"]
+
+
+def test_a_document_without_routes_answers_its_own_questions(with_desk):
+    result = plan(with_desk, "what chair height, feet flat on the floor?", "nlu_fallback", 0.2)
+    assert result.passages[0] == PassageRef("desk", "chair-height")
+    assert result.intents == []
+
+
+def test_a_retrieval_document_is_not_chosen_over_a_routed_one_that_scores_as_well(with_desk):
+    result = plan(with_desk, "should I walk during a flare up?", "ask_flare_up")
+    assert result.intents == ["ask_flare_up"]
+    assert result.passages == []
+
+
+def test_nothing_relevant_stays_not_covered(with_desk):
+    assert not plan(with_desk, "what is the capital of france", "out_of_scope").answers
+
+
+def test_the_plan_survives_the_parse_data():
+    original = Plan(intents=["ask_flare_up"], passages=[PassageRef("desk", "chair-height")], uncovered=True)
+    assert Plan.from_dict(original.as_dict()) == Plan(
+        intents=["ask_flare_up"], passages=[PassageRef("desk", "chair-height")], uncovered=True
+    )
+    assert not Plan.from_dict(None).answers
+
+
+def test_disclaimers_are_known_to_the_index(with_desk):
+    assert PassageRef("desk", "note-4") in with_desk.passages.disclaimers
+    assert PassageRef("walking", "note-5") in with_desk.passages.disclaimers
+
+
+def test_a_question_part_that_nothing_answers_is_said_to_be_uncovered(walking_only):
+    result = plan(walking_only, "walk during a flare up? and what about hello there?", "ask_flare_up")
+    assert result.intents == ["ask_flare_up"]
+    assert result.uncovered
+
+
+def test_texting_conjunctions_split_questions():
+    assert split_parts("walkin good 4 discs?? n wat about trainers") == [
+        "walkin good 4 discs??",
+        "wat about trainers",
+    ]
+    assert split_parts("is walking ok & should i rest") == ["is walking ok", "should i rest"]

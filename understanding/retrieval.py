@@ -1,0 +1,364 @@
+"""Which guidance a question asks for, from the shared sentence embedding.
+
+No Rasa here: :mod:`understanding.guidance_retrieval` feeds it messages and
+stores its plan in the parse data, the benchmarks sweep its settings over
+stored scores, and the actions turn the plan into passages.
+
+Three parts, all over L2-normalised sentence embeddings:
+
+* **Passages.** Every passage of every guidance document, represented by its
+  title, its text and each of its sentences (the document title stands for the
+  opening paragraph too). A passage scores the best cosine of its anchors.
+  This is what answers a document that no intent was written for.
+* **Parts.** A linear classifier trained on the NLU examples reads each
+  *part* of a message: the intent classifier sees the whole message, so a
+  second question in the same message ("...and does it help my discs?") or an
+  uncovered one ("...if I take ibuprofen?") is found here.
+* **Routes** (``guidance/routes.yml``) say which intent is answered from which
+  document, so a document with no routes is a *retrieval* document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from common.names import INTENT_GUIDANCE, INTENT_NOT_COVERED
+from guidance.parser import ParsedDocument
+
+__all__ = ["INTENT_GUIDANCE", "INTENT_NOT_COVERED"]
+
+Encoder = Callable[[Sequence[str]], np.ndarray]
+
+FALLBACK_INTENTS = frozenset({"nlu_fallback", INTENT_NOT_COVERED, "out_of_scope"})
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'])")
+# A second question joined to the first: "..., and does it...", "... Also, can I ...".
+_PART_BREAK = re.compile(
+    r"(?<=[?!.;])\s+"
+    r"|\s*(?:[,;]|[,;]?\s+(?:and|also|plus|but|or|n|&|\+)\s*,?)\s+"
+    r"(?=(?:also\s+)?(?:what|how|why|when|where|which|is|are|does|do|did|can|could|should|would|will|"
+    r"any|about|what's|hows|whats|wat|wot|shud|cud|wud|hw)\b)",
+    re.I,
+)
+_LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|or|n|&|\+)\s*,?\s+", re.I)
+MIN_PART_WORDS = 3
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def split_parts(text: str) -> list[str]:
+    """The questions a message asks, in order; short fragments join their neighbour."""
+    pieces = [
+        _LEADING_JOIN.sub("", p.strip(" ,;")) for p in _PART_BREAK.split(text or "") if p and p.strip(" ,;")
+    ]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(piece.split()) < MIN_PART_WORDS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        elif parts and len(parts[-1].split()) < MIN_PART_WORDS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
+@dataclass(frozen=True)
+class PassageRef:
+    document: str
+    key: str
+
+
+@dataclass
+class PassageIndex:
+    """Passages and the embeddings of their anchors."""
+
+    refs: list[PassageRef]
+    anchor_vectors: np.ndarray  # (anchors, dim)
+    anchor_owner: np.ndarray  # (anchors,) index into refs
+    disclaimers: frozenset[PassageRef] = frozenset()
+    # Subtracted from each anchor's cosine: how much more than the average
+    # anchor it resembles questions in general (half its CSLS hubness term).
+    anchor_hubness: np.ndarray | None = None
+
+    @classmethod
+    def build(
+        cls,
+        documents: Mapping[str, ParsedDocument],
+        encode: Encoder,
+        background: np.ndarray | None = None,
+        neighbours: int = 10,
+    ) -> "PassageIndex":
+        """``background``: embeddings of ordinary questions (the NLU examples).
+        A generic anchor ("walking can help with lower back pain") is close to
+        every question and would win too often; cross-domain similarity local
+        scaling (CSLS) discounts each anchor by its mean similarity to its
+        ``neighbours`` nearest background questions."""
+        refs: list[PassageRef] = []
+        texts: list[str] = []
+        owners: list[int] = []
+        disclaimers = set()
+        for slug, document in sorted(documents.items()):
+            for passage in document.passages:
+                ref = PassageRef(slug, passage.key)
+                if passage.is_disclaimer:
+                    disclaimers.add(ref)
+                anchors = [passage.text, *sentences(passage.text)]
+                if passage.title:
+                    anchors += [passage.title, f"{passage.title}: {passage.text}"]
+                if passage.key == "intro":
+                    anchors.append(document.title)
+                for anchor in dict.fromkeys(a for a in anchors if a.strip()):
+                    texts.append(anchor)
+                    owners.append(len(refs))
+                refs.append(ref)
+        vectors = np.asarray(encode(texts) if texts else np.zeros((0, 1)), dtype=np.float32)
+        hubness = None
+        if background is not None and len(background) and len(vectors):
+            k = min(neighbours, len(background))
+            nearest = np.sort(vectors @ np.asarray(background, dtype=np.float32).T, axis=1)[:, -k:]
+            radius = nearest.mean(axis=1)
+            hubness = ((radius - radius.mean()) / 2).astype(np.float32)
+        return cls(refs, vectors, np.asarray(owners), frozenset(disclaimers), hubness)
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Each passage's best anchor score with ``vector``: the cosine, less the
+        anchor's hubness."""
+        best = np.full(len(self.refs), -1.0, dtype=np.float32)
+        if len(self.anchor_owner):
+            similarity = self.anchor_vectors @ vector
+            if self.anchor_hubness is not None:
+                similarity = similarity - self.anchor_hubness
+            np.maximum.at(best, self.anchor_owner, similarity)
+        return best
+
+
+@dataclass
+class PartClassifier:
+    """A linear classifier of intents over the sentence embedding, trained on the
+    NLU examples: it reads each part of a message, which the intent classifier
+    (over the whole message) cannot."""
+
+    weights: np.ndarray  # (intents, dim)
+    bias: np.ndarray  # (intents,)
+    labels: list[str]
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, labels: Sequence[str], c: float = 10.0) -> "PartClassifier":
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=c, max_iter=3000).fit(vectors, list(labels))
+        weights = np.asarray(model.coef_, dtype=np.float32)
+        bias = np.asarray(model.intercept_, dtype=np.float32)
+        if len(model.classes_) == 2:  # sklearn keeps one row for two classes
+            weights, bias = np.vstack([-weights, weights]), np.concatenate([-bias, bias])
+        return cls(weights, bias, [str(label) for label in model.classes_])
+
+    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
+        if not self.labels:
+            return {}
+        logits = self.weights @ vector + self.bias
+        exp = np.exp(logits - logits.max())
+        return dict(zip(self.labels, (exp / exp.sum()).tolist(), strict=True))
+
+    def classify(self, vector: np.ndarray) -> tuple[str, float]:
+        probabilities = self.probabilities(vector)
+        if not probabilities:
+            return "", 0.0
+        label = max(probabilities, key=lambda name: probabilities[name])
+        return label, probabilities[label]
+
+
+@dataclass(frozen=True)
+class Settings:
+    # A retrieval document's passage answers when it scores at least this...
+    passage_threshold: float = 0.5
+    # ...and beats every routed document's best passage by this much.
+    document_margin: float = 0.05
+    # A second passage of the same part: within this of the best one.
+    passage_tie: float = 0.03
+    # A part of a message asks a guidance question (or an uncovered one) when the
+    # part classifier gives it this probability...
+    part_probability: float = 0.5
+    # ...and a question part that gives the message's own intent less than this,
+    # and no other guidance intent, is a question the answer leaves out.
+    part_unrelated: float = 0.1
+
+
+@dataclass
+class PartFinding:
+    text: str
+    label: str
+    probability: float
+    passage: PassageRef | None = None
+    passage_score: float = 0.0
+
+
+@dataclass
+class Plan:
+    """What to answer: routed intents and retrieval passages, in the order asked."""
+
+    intents: list[str] = field(default_factory=list)
+    passages: list[PassageRef] = field(default_factory=list)
+    uncovered: bool = False
+    parts: list[PartFinding] = field(default_factory=list)
+
+    @property
+    def answers(self) -> bool:
+        return bool(self.intents or self.passages)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "intents": list(self.intents),
+            "passages": [asdict(p) for p in self.passages],
+            "uncovered": self.uncovered,
+            "parts": [
+                {
+                    "text": p.text,
+                    "label": p.label,
+                    "probability": round(p.probability, 3),
+                    "passage": asdict(p.passage) if p.passage else None,
+                    "passage_score": round(p.passage_score, 3),
+                }
+                for p in self.parts
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> "Plan":
+        raw = raw or {}
+        return cls(
+            intents=[str(i) for i in raw.get("intents") or []],
+            passages=[PassageRef(str(p["document"]), str(p["key"])) for p in raw.get("passages") or []],
+            uncovered=bool(raw.get("uncovered")),
+        )
+
+
+@dataclass
+class Retriever:
+    passages: PassageIndex
+    parts: PartClassifier
+    # intent -> document it is answered from
+    routed: Mapping[str, str]
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def retrieval_documents(self) -> set[str]:
+        routed_documents = set(self.routed.values())
+        return {ref.document for ref in self.passages.refs} - routed_documents
+
+    def best_passage(self, vector: np.ndarray) -> tuple[PassageRef | None, float, float, list[PassageRef]]:
+        """The best retrieval-document passage, its score, the routed documents'
+        best score, and the passages tied with the best."""
+        scores = self.passages.scores(vector)
+        retrieval = self.retrieval_documents
+        best_ref, best, routed_best = None, -1.0, -1.0
+        for ref, score in zip(self.passages.refs, scores, strict=True):
+            if ref.document in retrieval:
+                if score > best:
+                    best_ref, best = ref, float(score)
+            else:
+                routed_best = max(routed_best, float(score))
+        tied = [
+            ref
+            for ref, score in zip(self.passages.refs, scores, strict=True)
+            if best_ref is not None
+            and ref.document == best_ref.document
+            and ref != best_ref
+            and ref not in self.passages.disclaimers
+            and score >= best - self.settings.passage_tie
+        ]
+        return best_ref, best, routed_best, tied
+
+    def plan(
+        self,
+        text: str,
+        intent: str,
+        confidence: float,
+        vector: np.ndarray | None,
+        encode: Encoder,
+    ) -> Plan:
+        """Decides what a message asks for. ``intent`` is the classifier's, for
+        the whole message; the parts only add what it cannot see."""
+        s = self.settings
+        plan = Plan()
+        if vector is None:
+            vector = encode([text])[0]
+        parts = split_parts(text)
+
+        whole_ref, whole_score, routed_best, tied = self.best_passage(vector)
+        routed_intent = intent in self.routed
+        if (
+            whole_ref is not None
+            and whole_score >= s.passage_threshold
+            and whole_score >= routed_best + s.document_margin
+            and (routed_intent or intent in FALLBACK_INTENTS)
+        ):
+            plan.passages += [whole_ref, *tied]
+        elif routed_intent:
+            plan.intents.append(intent)
+
+        if len(parts) <= 1:
+            label, probability = self.parts.classify(vector)
+            plan.parts.append(PartFinding(text, label, probability))
+            sure = probability >= s.part_probability
+            if not plan.answers and intent == "nlu_fallback" and sure and label in self.routed:
+                plan.intents.append(label)
+            return plan
+
+        retrieved_documents = {ref.document for ref in plan.passages}
+        for part, part_vector in zip(parts, encode(parts), strict=True):
+            probabilities = self.parts.probabilities(part_vector)
+            label = max(probabilities, key=lambda name: probabilities[name]) if probabilities else ""
+            finding = PartFinding(part, label, probabilities.get(label, 0.0))
+            plan.parts.append(finding)
+            if not is_question(part):
+                continue
+            ref, score, part_routed_best, _ = self.best_passage(part_vector)
+            if (
+                ref is not None
+                and (ref.document in retrieved_documents or not plan.answers)
+                and score >= s.passage_threshold
+                and score >= part_routed_best + s.document_margin
+            ):
+                finding.passage, finding.passage_score = ref, score
+                if ref not in plan.passages:
+                    plan.passages.append(ref)
+                continue
+            if finding.probability >= s.part_probability and label in self.routed:
+                if label not in plan.intents:
+                    plan.intents.append(label)
+            elif finding.probability >= s.part_probability and label == INTENT_NOT_COVERED:
+                plan.uncovered = True
+            elif (
+                routed_intent
+                and probabilities.get(intent, 0.0) < s.part_unrelated
+                and not any(probabilities.get(i, 0.0) >= s.part_unrelated for i in plan.intents)
+            ):
+                plan.uncovered = True
+        if intent == INTENT_NOT_COVERED and plan.answers:
+            plan.uncovered = True
+        if not plan.answers:
+            plan.uncovered = False
+        return plan
+
+
+_QUESTION_START = re.compile(
+    r"^(?:and\s+|also\s+|so\s+|but\s+)?(?:what|how|why|when|where|which|who|is|are|does|do|did|can|could|"
+    r"should|would|will|any|am|shall|what's|whats|hows|wat|wot|shud|cud|wud|hw|is\s+it|tell me)\b",
+    re.I,
+)
+
+
+def is_question(part: str) -> bool:
+    return part.rstrip().endswith("?") or bool(_QUESTION_START.match(part.strip()))
+
+
+def routed_documents(routes: Iterable[Any]) -> dict[str, str]:
+    """intent -> document, from :class:`guidance.routes.Route` objects."""
+    return {route.intent: route.document for route in routes}
