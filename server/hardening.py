@@ -41,7 +41,7 @@ from understanding.red_flags import RedFlagDetector
 logger = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_ENV = "WALKWISE_ACTION_TIMEOUT"
-DEFAULT_ACTION_TIMEOUT = 10.0
+DEFAULT_ACTION_TIMEOUT = 2.0
 
 _installed = False
 

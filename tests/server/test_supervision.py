@@ -1,0 +1,42 @@
+import configparser
+
+import pytest
+
+from server.supervision import Layout, SettingError, endpoints, supervisord_config
+
+
+@pytest.fixture
+def layout(tmp_path, monkeypatch):
+    monkeypatch.setenv("WALKWISE_PORT", "6005")
+    monkeypatch.setenv("WALKWISE_ACTION_PORT", "6055")
+    monkeypatch.setenv("WALKWISE_WIDGET_PORT", "6080")
+    monkeypatch.setenv("WALKWISE_VAR_DIR", str(tmp_path))
+    return Layout.from_environment()
+
+
+def test_every_process_is_restarted_and_stopped_as_a_group(layout):
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(supervisord_config(layout))
+    programs = [s for s in config.sections() if s.startswith("program:")]
+    assert programs == ["program:actions", "program:rasa", "program:widget"]
+    for name in programs:
+        assert config[name]["autorestart"] == "true"
+        assert config[name]["stopasgroup"] == "true"
+        assert str(layout.var / "log") in config[name]["stdout_logfile"]
+    assert "--port 6055" in config["program:actions"]["command"]
+    assert config["program:actions"]["environment"] == 'SANIC_HOST="127.0.0.1"'
+    assert "--port 6005" in config["program:rasa"]["command"]
+    assert "6080 --bind 127.0.0.1" in config["program:widget"]["command"]
+
+
+def test_the_endpoints_follow_the_action_port_and_the_var_folder(layout):
+    config = endpoints(layout)
+    assert config["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
+    assert config["tracker_store"]["db"] == str(layout.var / "conversations.db")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_a_bad_port_stops_start_up_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("WALKWISE_ACTION_PORT", value)
+    with pytest.raises(SettingError, match="WALKWISE_ACTION_PORT"):
+        Layout.from_environment()
