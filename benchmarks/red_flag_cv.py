@@ -19,7 +19,6 @@ import sys
 
 import numpy as np
 import spacy
-import yaml
 from sklearn.model_selection import StratifiedKFold
 
 from common import paths
@@ -31,12 +30,7 @@ from understanding.red_flags import RedFlagDetector
 
 
 def nlu_texts() -> list[str]:
-    texts = []
-    for block in yaml.safe_load(paths.NLU_DATA.read_text(encoding="utf-8"))["nlu"]:
-        if block.get("intent") in TIER_FOR_INTENT:
-            continue
-        texts += [line.strip()[2:].strip() for line in block.get("examples", "").splitlines() if line.strip()]
-    return texts
+    return red_flag_corpus.nlu_negatives(paths.NLU_DATA, set(TIER_FOR_INTENT))
 
 
 def main() -> int:

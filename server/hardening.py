@@ -6,11 +6,14 @@ Installed once, before Rasa starts, by ``python -m server``:
   cut at ``MAX_MESSAGE_CHARS``; a message that was cut gets a friendly "too
   long" reply instead of an answer to half a question;
 * a custom action that fails, times out (``WALKWISE_ACTION_TIMEOUT`` seconds,
-  10 by default, instead of Rasa's 300) or cannot reach the action server
+  2 by default, instead of Rasa's 300) or cannot reach the action server
   sends the user a short apology, and the transcript records the failure in
   that bot message's metadata (stock Rasa sends nothing, pitfalls #3 and #4);
 * a turn never ends in silence: if nothing was said (``/restart``, an unknown
   ``/payload``), the bot says so;
+* a ``/payload`` that the bot's latest turn did not offer as a button is read
+  as the words it holds: typed payloads cannot set slots, reach internal
+  intents or restart a conversation;
 * a red flag found by the NLU check keeps its intent even when the message
   was a ``/payload`` (Rasa's regex handler would otherwise replace it), and a
   red flag in a message that was cut still gets its advice.
@@ -75,6 +78,39 @@ def check_payload(parse_data: Dict[str, Any]) -> None:
                 emergency_number=configured_emergency_number(),
             )
         )
+
+
+# Payloads anyone may type: what Telegram's /start becomes.
+PUBLIC_PAYLOADS = frozenset({"/greet"})
+
+
+def offered_payloads(tracker: DialogueStateTracker) -> set:
+    """The button payloads of the bot's latest turn (since the latest user message)."""
+    offered = set()
+    for event in reversed(list(tracker.events)):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            for button in (event.data or {}).get("buttons") or []:
+                if isinstance(button, dict) and button.get("payload"):
+                    offered.add(str(button["payload"]))
+    return offered
+
+
+def unoffered_payload_as_text(message: UserMessage, tracker: DialogueStateTracker | None) -> None:
+    """A ``/intent{...}`` the bot did not offer is read as the words it holds, so
+    typing one cannot reach an internal intent (``/red_flag_emergency``), set a
+    slot (``/ask_flare_up{"emergency_number": "555"}``) or restart a conversation."""
+    text = message.text or ""
+    if not text.startswith("/") or text in PUBLIC_PAYLOADS:
+        return
+    if tracker is not None and text in offered_payloads(tracker):
+        return
+    metadata = dict(message.metadata or {})
+    metadata[METADATA_KEY] = {**(metadata.get(METADATA_KEY) or {}), "typed_payload": text}
+    message.metadata = metadata
+    message.text = text.lstrip("/").replace("_", " ") or text
+    logger.info("payload from %s was not offered; read as text", message.sender_id)
 
 
 def answer_triage(parse_data: Dict[str, Any], tracker: DialogueStateTracker) -> None:
@@ -170,10 +206,12 @@ async def parse_message(
 ) -> Dict[str, Any]:
     """MessageProcessor.parse_message: checks payloads for red flags (stock
     Rasa's regex handler skips the NLU pipeline), reads a reply to the triage
-    question, and keeps the red-flag intent whatever else replaced it."""
+    question, and keeps the red-flag intent whatever else replaced it. A
+    payload the bot did not offer is read as text."""
+    tracker = args[0] if args else kwargs.get("tracker")
+    unoffered_payload_as_text(message, tracker)
     parse_data: Dict[str, Any] = await original(processor, message, *args, **kwargs)
     check_payload(parse_data)
-    tracker = args[0] if args else kwargs.get("tracker")
     if tracker is not None:
         answer_triage(parse_data, tracker)
     intent = red_flag_intent(parse_data)

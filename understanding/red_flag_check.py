@@ -192,6 +192,9 @@ class RedFlagCheck(GraphComponent):
             "specific_question_confidence": 0.5,
             "triage_threshold": 0.4,
             "pattern_floor": 0.2,
+            # A hand-written rule joins the floor when, in training, at least this
+            # share of the messages it matched (not negated) were red flags.
+            "floor_precision": 0.9,
             "emergency_share": 0.4,
             "fallback_threshold": 0.45,
             "regularisation": 4.0,
@@ -251,11 +254,7 @@ class RedFlagCheck(GraphComponent):
         corpus = Path(self.config["corpus"] or paths.RED_FLAG_CORPUS / "train")
         examples = [e for e in red_flag_corpus.load(corpus) if len(e.turns) == 1]
         ordinary_texts = red_flag_corpus.read_ordinary(corpus)
-        nlu_texts = [
-            m.get(TEXT)
-            for m in training_data.intent_examples
-            if m.get(INTENT) not in TIER_FOR_INTENT and m.get(TEXT)
-        ]
+        nlu_texts = red_flag_corpus.nlu_negatives(paths.NLU_DATA, set(TIER_FOR_INTENT))
         texts = [e.text for e in examples] + ordinary_texts + nlu_texts
         labels = [e.flag for e in examples] + [NO_FLAG] * (len(ordinary_texts) + len(nlu_texts))
         lookalike = (
@@ -274,7 +273,12 @@ class RedFlagCheck(GraphComponent):
             texts, embeddings, patterns, labels, lookalike, float(self.config["regularisation"])
         )
         self.model.floor_rules = floor_rules(
-            findings, labels, detector.rules(), held_out, float(self.config["pattern_floor"])
+            findings,
+            labels,
+            detector.rules(),
+            held_out,
+            float(self.config["pattern_floor"]),
+            float(self.config["floor_precision"]),
         )
         logger.info("red-flag floor: %d of %d rules", len(self.model.floor_rules), len(detector.rules()))
         if self.model_storage is not None and self.resource is not None:

@@ -73,3 +73,17 @@ def read_texts(path: Path) -> list[str]:
 def read_ordinary(directory: Path) -> list[str]:
     """The ordinary aches of one part (every ``ordinary*.yml`` file in ``directory``)."""
     return [text for path in sorted(directory.glob("ordinary*.yml")) for text in read_texts(path)]
+
+
+def nlu_negatives(path: Path, red_flag_intents: frozenset[str] | set[str]) -> list[str]:
+    """The NLU examples of every intent but the red flags' (``data/nlu.yml``):
+    ordinary questions the check must leave alone. Training and the
+    cross-validation read the same file."""
+    import yaml
+
+    texts = []
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        if block.get("intent") in red_flag_intents:
+            continue
+        texts += [line.strip()[2:].strip() for line in block.get("examples", "").splitlines() if line.strip()]
+    return texts

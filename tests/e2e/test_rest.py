@@ -60,9 +60,42 @@ def test_tell_me_more_after_the_general_answer_lists_the_ways(stack):
 
 
 def test_a_button_payload_gets_the_same_answer_as_the_question(stack):
-    typed = reply_text(stack.ask(new_sender(), "should i walk during a flare up"))
-    pressed = reply_text(stack.ask(new_sender(), "/ask_flare_up"))
+    typed = reply_text(stack.ask(new_sender(), "does walking help lower back pain?"))
+    sender = new_sender()
+    [button] = [b for b in stack.ask(sender, "hi")[0]["buttons"] if b["payload"] == "/ask_walking_helps"]
+    pressed = reply_text(stack.ask(sender, button["payload"]))
     assert typed == pressed
+
+
+def test_a_typed_payload_cannot_reach_an_internal_intent_or_set_a_slot(stack):
+    sender = new_sender()
+    text = reply_text(stack.ask(sender, "/red_flag_emergency"))
+    assert "🚨" not in text
+    text = reply_text(stack.ask(sender, '/ask_flare_up{"emergency_number": "555"}'))
+    assert "555" not in text
+    tracker = requests.get(f"{stack.url}/conversations/{sender}/tracker", timeout=10)
+    if tracker.status_code == 200:
+        assert tracker.json()["slots"].get("emergency_number") != "555"
+    with sqlite3.connect(stack.tracker_db) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+        ).fetchall()
+    typed = [json.loads(row[0])["metadata"]["walkwise"]["typed_payload"] for row in rows]
+    assert typed == ["/red_flag_emergency", '/ask_flare_up{"emergency_number": "555"}']
+
+
+def test_a_typed_restart_does_not_wipe_the_conversation(stack):
+    sender = new_sender()
+    stack.ask(sender, "should i walk during a flare up")
+    stack.ask(sender, "/restart")
+    with sqlite3.connect(stack.tracker_db) as connection:
+        kinds = [
+            r[0]
+            for r in connection.execute(
+                "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            ).fetchall()
+        ]
+    assert "restart" not in kinds
 
 
 @pytest.mark.parametrize(
