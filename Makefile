@@ -1,6 +1,6 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev review review-scale
 help:  ## List the verbs
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
 	scripts/install
 run:  ## Set up and run the bot on port 5005
@@ -35,3 +35,7 @@ guidance-questions:  ## Held-out guidance questions: right passage, clean, refus
 	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions
 guidance-dev:  ## The same on the development set, with every miss
 	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions --set dev --show
+review:  ## Run the staff transcript review tool on http://localhost:8090
+	scripts/review
+review-scale:  ## The review tool's list and search pages over 100,000 generated conversations
+	PYTHONPATH=. .venv/bin/python -m benchmarks.review_scale

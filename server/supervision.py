@@ -16,7 +16,11 @@ Settings, from the environment:
 * ``WALKWISE_WIDGET_PORT`` (8080): the widget's demo page, on 127.0.0.1;
 * ``WALKWISE_VAR_DIR`` (``var/``): logs, the run-time configuration and,
   unless ``endpoints.yml`` says otherwise, the SQLite tracker store;
-* ``WALKWISE_MODEL`` (``models/walkwise.tar.gz``).
+* ``WALKWISE_MODEL`` (``models/walkwise.tar.gz``);
+* ``WALKWISE_REVIEW`` (``auto``): the staff review tool (``scripts/review``,
+  port ``WALKWISE_REVIEW_PORT``, 8090) runs too when this is ``1``, or, with
+  ``auto``, once a staff account exists (``scripts/review add-user``); ``0``
+  keeps it off.
 """
 
 from __future__ import annotations
@@ -123,7 +127,27 @@ def program(
     return "\n".join(lines) + "\n"
 
 
-def supervisord_config(layout: Layout) -> str:
+def review_configured() -> bool:
+    """Whether the review tool should run: asked for, or an account exists."""
+    wanted = os.environ.get("WALKWISE_REVIEW", "auto").strip().lower()
+    if wanted in ("1", "true", "yes", "on"):
+        return True
+    if wanted in ("0", "false", "no", "off"):
+        return False
+    try:
+        from sqlalchemy import func, select
+
+        from review import settings as review_settings
+        from review.db import engine_for
+        from review.tables import users
+
+        with engine_for(review_settings.database_url()).connect() as connection:
+            return bool(connection.execute(select(func.count()).select_from(users)).scalar())
+    except Exception:  # no review tables yet, or the packages are missing
+        return False
+
+
+def supervisord_config(layout: Layout, review: bool = False) -> str:
     python = layout.python
     rasa = [
         python,
@@ -163,6 +187,7 @@ def supervisord_config(layout: Layout) -> str:
             program("actions", actions, layout, environment='SANIC_HOST="127.0.0.1"', startsecs=5),
             program("rasa", rasa, layout, startsecs=10),
             program("widget", widget, layout, startsecs=2),
+            program("review", [python, "-m", "review"], layout, startsecs=5) if review else "",
         ]
     )
 
@@ -171,7 +196,7 @@ def write(layout: Layout) -> Path:
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     layout.log_dir.mkdir(parents=True, exist_ok=True)
     layout.endpoints_file.write_text(yaml.safe_dump(endpoints(layout), sort_keys=False), encoding="utf-8")
-    layout.config_file.write_text(supervisord_config(layout), encoding="utf-8")
+    layout.config_file.write_text(supervisord_config(layout, review_configured()), encoding="utf-8")
     return layout.config_file
 
 

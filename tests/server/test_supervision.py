@@ -2,7 +2,7 @@ import configparser
 
 import pytest
 
-from server.supervision import Layout, SettingError, endpoints, supervisord_config
+from server.supervision import Layout, SettingError, endpoints, review_configured, supervisord_config
 
 
 @pytest.fixture
@@ -40,3 +40,15 @@ def test_a_bad_port_stops_start_up_naming_the_variable(monkeypatch, value):
     monkeypatch.setenv("WALKWISE_ACTION_PORT", value)
     with pytest.raises(SettingError, match="WALKWISE_ACTION_PORT"):
         Layout.from_environment()
+
+
+def test_the_review_tool_runs_only_when_configured(layout, monkeypatch):
+    assert "[program:review]" not in supervisord_config(layout)
+    assert "[program:review]" in supervisord_config(layout, review=True)
+    monkeypatch.setenv("WALKWISE_REVIEW", "1")
+    assert review_configured()
+    monkeypatch.setenv("WALKWISE_REVIEW", "0")
+    assert not review_configured()
+    monkeypatch.setenv("WALKWISE_REVIEW", "auto")
+    monkeypatch.setenv("WALKWISE_TRACKER_DB_URL", f"sqlite:///{layout.var / 'empty.db'}")
+    assert not review_configured()

@@ -1,0 +1,91 @@
+"""The review tool's configuration, read from the environment once, when asked."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import paths
+
+TRACKER_DB_URL_ENV = "WALKWISE_TRACKER_DB_URL"
+PORT_ENV = "WALKWISE_REVIEW_PORT"
+SECRET_ENV = "WALKWISE_REVIEW_SECRET"
+SECURE_COOKIES_ENV = "WALKWISE_REVIEW_SECURE_COOKIES"
+SESSION_HOURS_ENV = "WALKWISE_REVIEW_SESSION_HOURS"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret: str
+    port: int = 8090
+    session_hours: float = 8.0
+    secure_cookies: bool = False
+    # Seconds added per recent failed login, before the answer (capped at 5 s).
+    login_delay: float = 0.5
+    # Failed logins (per username and per address) before the lockout starts.
+    login_attempts: int = 5
+    # Refresh the conversation summaries before each list request.
+    refresh_on_request: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"the review secret must be at least {MIN_SECRET_LENGTH} characters")
+
+
+def var_dir() -> Path:
+    folder = Path(os.environ.get("WALKWISE_VAR_DIR", paths.ROOT / "var"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_url() -> str:
+    """Rasa's SQL tracker store; the review tables live in the same database."""
+    url = os.environ.get(TRACKER_DB_URL_ENV, "").strip()
+    return url or f"sqlite:///{var_dir() / 'conversations.db'}"
+
+
+def secret() -> str:
+    """``WALKWISE_REVIEW_SECRET``, or a random key kept in var/review-secret."""
+    configured = os.environ.get(SECRET_ENV, "").strip()
+    if configured:
+        return configured
+    path = var_dir() / "review-secret"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+def load() -> Settings:
+    return Settings(
+        database_url=database_url(),
+        secret=secret(),
+        port=_int(PORT_ENV, 8090),
+        session_hours=_float(SESSION_HOURS_ENV, 8.0),
+        secure_cookies=os.environ.get(SECURE_COOKIES_ENV, "").strip().lower() in {"1", "true", "yes"},
+    )

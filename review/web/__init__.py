@@ -1,0 +1,1 @@
+"""The review tool's web pages (Starlette, Jinja2)."""

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from review import migrate
+from review.summary import refresh
+from review.tables import conversations, messages, progress
+from tests.helpers import rasa_events as ev
+
+T0 = 1_780_000_000.0
+
+
+def _all(engine: Engine):
+    with engine.connect() as connection:
+        return connection.execute(select(conversations).order_by(conversations.c.id)).mappings().all()
+
+
+def test_migrations_reach_head(engine: Engine) -> None:
+    assert migrate.current(engine) == migrate.head()
+
+
+def test_one_conversation_is_summarised(engine: Engine) -> None:
+    ev.store(
+        engine,
+        "alice",
+        ev.session_start(T0)
+        + ev.walking_question(T0 + 1)
+        + ev.not_covered_question(T0 + 10)
+        + ev.red_flag_message(T0 + 20),
+    )
+    assert refresh(engine) == 3 + 4 * 3
+    [row] = _all(engine)
+    assert row["sender_id"] == "alice"
+    assert row["channel"] == "rest"
+    assert row["user_turns"] == 3
+    assert row["first_question"] == "Does walking help my back?"
+    assert row["red_flag_tier"] == "emergency"
+    assert row["not_covered"] is True
+    assert row["fallback"] is False
+    assert row["triage_asked"] is False
+    assert row["min_confidence"] == 0.81
+    assert "how many steps" in row["search_text"]
+    assert row["started_at"] == T0
+
+
+def test_messages_record_outcomes(engine: Engine) -> None:
+    ev.store(
+        engine, "bob", ev.session_start(T0) + ev.walking_question(T0 + 1) + ev.not_covered_question(T0 + 5)
+    )
+    refresh(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(select(messages).order_by(messages.c.event_id)).mappings().all()
+    assert [(r["answered_from_guidance"], r["not_covered"]) for r in rows] == [(True, False), (False, True)]
+
+
+def test_refresh_is_incremental_and_cheap_when_nothing_is_new(engine: Engine) -> None:
+    ev.store(engine, "carol", ev.session_start(T0) + [ev.user("Hello", T0 + 1, intent="greet")])
+    assert refresh(engine) == 4
+    assert refresh(engine) == 0
+    # The bot's reply arrives in a later pass: the stored message is updated.
+    ev.store(
+        engine,
+        "carol",
+        [
+            ev.bot("Passage", T0 + 2, answer=ev.GUIDANCE_ANSWER),
+            ev.user("Triage?", T0 + 3, intent="red_flag_possible"),
+            ev.bot("Do you have numbness?", T0 + 4, utter_action="utter_red_flag_triage"),
+        ],
+    )
+    assert refresh(engine) == 3
+    [row] = _all(engine)
+    assert row["user_turns"] == 2
+    assert row["triage_asked"] is True
+    with engine.connect() as connection:
+        first = connection.execute(select(messages).order_by(messages.c.event_id)).mappings().first()
+        mark = connection.execute(select(progress.c.last_event_id)).scalar()
+    assert first["answered_from_guidance"] is True
+    assert mark == 7
+
+
+def test_a_new_session_starts_a_new_conversation(engine: Engine) -> None:
+    ev.store(engine, "dan", ev.session_start(T0) + ev.walking_question(T0 + 1))
+    refresh(engine)
+    ev.store(engine, "dan", ev.session_start(T0 + 7200) + ev.not_covered_question(T0 + 7201))
+    ev.store(engine, "erin", ev.session_start(T0 + 7300) + [ev.user("hi", T0 + 7301, intent="nlu_fallback")])
+    refresh(engine, batch=3)
+    rows = _all(engine)
+    assert [(r["sender_id"], r["user_turns"], r["not_covered"], r["fallback"]) for r in rows] == [
+        ("dan", 1, False, False),
+        ("dan", 1, True, False),
+        ("erin", 1, False, True),
+    ]
+
+
+def test_unreadable_event_data_is_skipped_not_fatal(engine: Engine) -> None:
+    from sqlalchemy import insert
+
+    from review.tables import events
+
+    with engine.begin() as connection:
+        connection.execute(
+            insert(events).values(sender_id="x", type_name="user", timestamp=T0, data="{not json")
+        )
+    assert refresh(engine) == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(conversations)).scalar() == 1
+
+
+def test_migrations_go_down_and_up_again(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    migrate.downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) == {"events", "review_alembic_version"}
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
