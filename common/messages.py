@@ -12,3 +12,13 @@ NOT_UNDERSTOOD = (
 )
 STARTED_OVER = "Let's start over. Ask me anything about walking and lower back pain."
 NO_TEXT = "I can only read text messages. Please type your question about walking and lower back pain."
+
+# "Delete my data", confirmed.
+ERASED = (
+    "Done: this conversation and everything stored from it have been deleted. "
+    "If you write again, it starts a new conversation."
+)
+ERASE_FAILED = (
+    "Sorry, I couldn't delete your conversation just now, so nothing was deleted. "
+    "Please try again in a few minutes."
+)

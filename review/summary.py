@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from review.masking import mask
 from review.tables import conversations, events, messages, progress
 from review.transcript import Event, event_from_row
 
@@ -124,7 +125,8 @@ class _Pass:
         if row["first_question"] is None and text and not text.startswith("/"):
             row["first_question"] = text[:500]
         if text and len(row["search_text"]) < SEARCH_TEXT_LIMIT:
-            row["search_text"] = (row["search_text"] + "\n" + text.lower())[:SEARCH_TEXT_LIMIT]
+            # Masked, so a search cannot find a conversation by an address it hides.
+            row["search_text"] = (row["search_text"] + "\n" + mask(text).lower())[:SEARCH_TEXT_LIMIT]
         if event.confidence is not None:
             low = row["min_confidence"]
             row["min_confidence"] = event.confidence if low is None else min(low, event.confidence)

@@ -36,7 +36,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from common import messages, paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
-from server import triage
+from server import erasure, triage
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector
@@ -214,6 +214,9 @@ async def parse_message(
     check_payload(parse_data)
     if tracker is not None:
         answer_triage(parse_data, tracker)
+        if erasure.confirmation_pending(tracker.events) and erasure.confirmed(parse_data):
+            parse_data["intent"] = {"name": erasure.INTENT_ERASE_CONFIRMED, "confidence": 1.0}
+            return parse_data
     intent = red_flag_intent(parse_data)
     if intent and (parse_data.get("intent") or {}).get("name") != intent:
         parse_data["intent"] = {"name": intent, "confidence": 1.0}
@@ -228,7 +231,12 @@ async def run_prediction_loop(
 ) -> None:
     """MessageProcessor._run_prediction_loop: a message that was cut gets "too
     long" (unless it holds a red flag), and a turn never ends in silence (stock
-    Rasa says nothing after /restart or an unknown payload)."""
+    Rasa says nothing after /restart or an unknown payload). A confirmed
+    "delete my data" erases the conversation instead (server/erasure.py)."""
+    intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+    if intent == erasure.INTENT_ERASE_CONFIRMED:
+        await erase_conversation(processor, output_channel, tracker)
+        return
     flagged = tracker.latest_message is not None and red_flag_intent(tracker.latest_message.parse_data)
     if _was_truncated(tracker) and not flagged:
         logger.info("message from %s cut at %d characters", tracker.sender_id, MAX_MESSAGE_CHARS)
@@ -244,6 +252,28 @@ async def run_prediction_loop(
         intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
         logger.info("turn of %s ended silently (intent %s); answering anyway", tracker.sender_id, intent)
         await _say(tracker, output_channel, _bot_says(messages.NOT_UNDERSTOOD, reason="silent_turn"))
+
+
+async def erase_conversation(
+    processor: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
+) -> None:
+    """Deletes everything stored of this sender and keeps nothing of this turn."""
+    engine = erasure.tracker_engine(processor.tracker_store)
+    try:
+        removed = (
+            await asyncio.get_running_loop().run_in_executor(
+                None, erasure.erase_stored, engine, tracker.sender_id
+            )
+            if engine is not None
+            else 0
+        )
+    except Exception as error:  # the database is away: say so, erase nothing
+        logger.error("erasing %s failed: %s", tracker.sender_id, type(error).__name__)
+        await _say(tracker, output_channel, _bot_says(messages.ERASE_FAILED, reason="erase_failed"))
+        return
+    tracker.events.clear()
+    logger.info("erased the conversation of %s at their request (%d events)", tracker.sender_id, removed)
+    await output_channel.send_response(tracker.sender_id, {"text": messages.ERASED})
 
 
 async def run_remote_action(

@@ -242,3 +242,10 @@ def test_feedback_is_shown_on_its_reply(reviewer, seeded) -> None:
     record_feedback("walker", bot, "down", "<i>too long</i>", engine=seeded)
     page = reviewer.get(f"/conversations/{conversation_id(seeded, 'walker')}").text
     assert "thumbs down</span> &lt;i&gt;too long&lt;/i&gt;" in page
+
+
+def test_search_cannot_find_a_conversation_by_the_address_it_masks(reviewer, seeded) -> None:
+    from tests.review.seed import EMAIL
+
+    assert listed(reviewer, "q=" + EMAIL) == []
+    assert listed(reviewer, "q=" + EMAIL.split("@")[0]) == []
