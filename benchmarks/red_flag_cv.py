@@ -30,7 +30,7 @@ from understanding.red_flags import RedFlagDetector
 
 
 def nlu_texts() -> list[str]:
-    return red_flag_corpus.nlu_negatives(paths.NLU_DATA, set(TIER_FOR_INTENT))
+    return red_flag_corpus.ordinary_nlu_texts(set(TIER_FOR_INTENT))
 
 
 def main() -> int:

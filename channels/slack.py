@@ -13,21 +13,34 @@ keeps that and adds what it lacks: every retry (``X-Slack-Retry-Num``) and
 every repeated ``event_id`` is acknowledged without a second answer, answers
 use Slack's mrkdwn (so bold and lists survive) with buttons as blocks, and a
 reply to a message in a thread stays in that thread.
+
+An answer people may rate (a guidance answer, or the not-covered answer) ends
+with a "👍 Helpful" / "👎 Not helpful" actions block. A click arrives as a
+``block_actions`` interactivity payload (form-encoded ``payload=<json>``) on
+the same webhook, passes the same signature check, and is stored as feedback
+without reaching the bot; a thumbs down is followed by an ephemeral one-line
+"what was wrong?" input whose Enter sends the reason the same way. A
+reference not sent to the clicking user is refused (403), an unknown answer
+gets 404; nothing is stored then.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from http import HTTPStatus
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels import feedback as thumbs
 from channels.common import RecentIds, disabled_blueprint, env, missing, to_slack_mrkdwn
 
 logger = logging.getLogger(__name__)
@@ -40,19 +53,118 @@ TOKEN, SIGNING_SECRET, CHANNEL, API_URL = (
 )
 DEFAULT_API_URL = "https://slack.com/api/"
 
+FEEDBACK_PREFIX = "walkwise_feedback"
+FEEDBACK_BLOCK = FEEDBACK_PREFIX
+FEEDBACK_ACTIONS = {f"{FEEDBACK_PREFIX}_up": "up", f"{FEEDBACK_PREFIX}_down": "down"}
+REASON_ACTION = f"{FEEDBACK_PREFIX}_reason"
+REASON_LABEL = "What was wrong with that answer? One line, optional; press Enter to send."
+THANKS = "Thanks for your feedback."
+THANKS_REASON = "Thanks, your comment was recorded."
+SECTION_LIMIT = 3000  # characters of a section block's text
+
+
+def feedback_block(ref: str) -> Dict[str, Any]:
+    """The thumbs under an answer; each button's value is the answer's reference."""
+    labels = {"up": "👍 Helpful", "down": "👎 Not helpful"}
+    return {
+        "type": "actions",
+        "block_id": FEEDBACK_BLOCK,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": labels[value], "emoji": True},
+                "value": ref,
+            }
+            for action_id, value in FEEDBACK_ACTIONS.items()
+        ],
+    }
+
+
+def reason_block(ref: str) -> Dict[str, Any]:
+    """A one-line input whose Enter sends a block_actions payload with the reason."""
+    return {
+        "type": "input",
+        "block_id": f"{REASON_ACTION}:{ref}",
+        "dispatch_action": True,
+        "label": {"type": "plain_text", "text": REASON_LABEL},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": REASON_ACTION,
+            "max_length": thumbs.REASON_MAX_CHARS,
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    }
+
+
+def feedback_action(payload: Any) -> Optional[thumbs.Feedback]:
+    """The feedback in a block_actions payload, None when it holds none (then
+    it is some other button, for the bot), or BadFeedback when it is ours but
+    malformed."""
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return None
+    actions = payload.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+    action_id = action.get("action_id")
+    if not isinstance(action_id, str) or not action_id.startswith(FEEDBACK_PREFIX):
+        return None
+    if action_id in FEEDBACK_ACTIONS:
+        return thumbs.parse_feedback({"ref": action.get("value"), "value": FEEDBACK_ACTIONS[action_id]})
+    block_id = action.get("block_id")
+    if action_id == REASON_ACTION and isinstance(block_id, str) and block_id.startswith(f"{REASON_ACTION}:"):
+        ref = block_id.split(":", 1)[1]
+        return thumbs.parse_feedback({"ref": ref, "value": "down", "reason": action.get("value") or ""})
+    raise thumbs.BadFeedback("unknown feedback action")
+
+
+def _sections(mrkdwn: str) -> List[Dict[str, Any]]:
+    """Section blocks holding the text, cut at paragraph breaks to fit Slack's limit."""
+    parts: List[str] = []
+    for paragraph in mrkdwn.split("\n\n"):
+        while len(paragraph) > SECTION_LIMIT:
+            parts.append(paragraph[:SECTION_LIMIT])
+            paragraph = paragraph[SECTION_LIMIT:]
+        if parts and len(parts[-1]) + 2 + len(paragraph) <= SECTION_LIMIT:
+            parts[-1] = f"{parts[-1]}\n\n{paragraph}"
+        else:
+            parts.append(paragraph)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in parts if part.strip()]
+
 
 class SlackOutput(SlackBot):
-    """Rasa's Slack output with a configurable API URL and mrkdwn text."""
+    """Rasa's Slack output with a configurable API URL, mrkdwn text and thumbs
+    under the answers people may rate."""
 
-    def __init__(self, token: str, channel: Optional[str], thread_id: Optional[str], api_url: str) -> None:
+    def __init__(
+        self,
+        token: str,
+        channel: Optional[str],
+        thread_id: Optional[str],
+        api_url: str,
+        refs: Optional[thumbs.FeedbackRefs] = None,
+    ) -> None:
         super().__init__(token, channel, thread_id)
         self.client = AsyncWebClient(token=token, base_url=api_url)
+        self.refs = refs
+
+    def _ref(self, recipient_id: str, kwargs: Dict[str, Any]) -> Optional[str]:
+        return self.refs.for_message(recipient_id, kwargs) if self.refs else None
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        mrkdwn = to_slack_mrkdwn(text)
+        ref = self._ref(recipient_id, kwargs)
+        if ref:
+            await self._post_message(
+                channel=self.slack_channel or recipient_id,
+                as_user=True,
+                text=mrkdwn,
+                blocks=[*_sections(mrkdwn), feedback_block(ref)],
+            )
+            return
         await self._post_message(
             channel=self.slack_channel or recipient_id,
             as_user=True,
-            text=to_slack_mrkdwn(text),
+            text=mrkdwn,
             type="mrkdwn",
         )
 
@@ -74,6 +186,9 @@ class SlackOutput(SlackBot):
                 ],
             },
         ]
+        ref = self._ref(recipient_id, kwargs)
+        if ref:
+            blocks.append(feedback_block(ref))
         await self._post_message(
             channel=self.slack_channel or recipient_id, as_user=True, text=mrkdwn, blocks=blocks
         )
@@ -104,11 +219,97 @@ class SlackInput(RasaSlackInput):
         super().__init__(*args, **kwargs)
         self.api_url = api_url
         self.events = RecentIds()
+        self.refs: Optional[thumbs.FeedbackRefs] = None
+        self._acks: Set["asyncio.Task[Any]"] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.enabled:
             return disabled_blueprint("slack", missing([TOKEN, SIGNING_SECRET]))
-        return super().blueprint(on_new_message)
+        self.refs = self.refs or thumbs.default_refs()
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def feedback(request: Request) -> Optional[HTTPResponse]:
+            """Thumbs clicks are answered here, before Rasa's handler sees them."""
+            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            if not (request.headers.get("content-type") or "").startswith(
+                "application/x-www-form-urlencoded"
+            ):
+                return None
+            return await self.handle_feedback(request)
+
+        return blueprint
+
+    async def handle_feedback(self, request: Request) -> Optional[HTTPResponse]:
+        """Stores the feedback of a block_actions payload; None when the payload
+        is not feedback (a bot button), for Rasa's handler to take."""
+        try:
+            payload = json.loads((request.form or {}).get("payload") or "")
+        except (ValueError, TypeError):
+            return None
+        bad: Optional[thumbs.BadFeedback] = None
+        try:
+            given = feedback_action(payload)
+        except thumbs.BadFeedback as error:
+            given, bad = None, error
+        if given is None and bad is None:
+            return None
+        if not self.is_request_from_slack_authentic(request):
+            logger.warning("slack: feedback refused, bad or missing signature")
+            return response.text(
+                "Message is not properly signed with a valid X-Slack-Signature header",
+                status=HTTPStatus.BAD_REQUEST,
+            )
+        if given is None:
+            return response.json({"error": str(bad)}, status=HTTPStatus.BAD_REQUEST)
+        user_id = (payload.get("user") or {}).get("id")
+        channel_id = (payload.get("channel") or {}).get("id")
+        message = payload.get("message") or {}
+        container = payload.get("container") or {}
+        thread_ts = message.get("thread_ts") or container.get("thread_ts")
+        sender = self._get_conversation_id(user_id, channel_id, thread_ts or message.get("ts"))
+        if not isinstance(sender, str) or not sender:
+            return response.json({"error": "the payload names no user"}, status=HTTPStatus.BAD_REQUEST)
+        assert self.refs is not None
+        try:
+            timestamp = self.refs.timestamp(sender, given.ref)
+        except thumbs.ForgedFeedback as error:
+            logger.warning("slack: feedback refused for %s, reference not sent to them", sender)
+            return response.json({"error": str(error)}, status=HTTPStatus.FORBIDDEN)
+        except thumbs.BadFeedback as error:
+            return response.json({"error": str(error)}, status=HTTPStatus.BAD_REQUEST)
+        agent = getattr(request.app.ctx, "agent", None)
+        try:
+            await thumbs.store(lambda: thumbs.tracker_engine(agent), sender, timestamp, given)
+        except thumbs.UnknownAnswer as error:
+            return response.json({"error": str(error)}, status=HTTPStatus.NOT_FOUND)
+        if channel_id and user_id:
+            self._acknowledge(channel_id, user_id, thread_ts, given)
+        return response.text("", status=HTTPStatus.OK)
+
+    def _acknowledge(self, channel: str, user: str, thread_ts: Optional[str], given: thumbs.Feedback) -> None:
+        """Tells the user (only them) it was recorded; after a thumbs down, asks why."""
+        client = AsyncWebClient(token=self.slack_token, base_url=self.api_url)
+        extra: Dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        if given.value == "down" and given.reason is None:
+            call = client.chat_postEphemeral(
+                channel=channel, user=user, text=THANKS, blocks=[reason_block(given.ref)], **extra
+            )
+        else:
+            call = client.chat_postEphemeral(
+                channel=channel, user=user, text=THANKS_REASON if given.reason else THANKS, **extra
+            )
+
+        async def send() -> None:
+            try:
+                await call
+            except Exception as error:  # the feedback is stored; only the thanks is lost
+                logger.error("slack: feedback acknowledgement failed (%s)", type(error).__name__)
+
+        task = asyncio.ensure_future(send())
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
 
     async def process_message(
         self,
@@ -143,7 +344,9 @@ class SlackInput(RasaSlackInput):
     def get_output_channel(
         self, channel: Optional[str] = None, thread_id: Optional[str] = None
     ) -> OutputChannel:
-        return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.api_url)
+        return SlackOutput(
+            self.slack_token, channel or self.slack_channel, thread_id, self.api_url, self.refs
+        )
 
 
 def _event_id(request: Request) -> Optional[str]:

@@ -12,7 +12,12 @@ Compared with Rasa's own ``SocketIOInput``:
 * session ids are issued and signed by the server; a page that sends an id it
   did not get from us (guessed, or copied from another site) gets a new one,
   and messages go to the session the connection was given, never to an id the
-  client names.
+  client names;
+* an answer people may rate carries ``"feedback": {"ref": "..."}``; the page
+  sends a thumbs as its own ``feedback`` event (``{"ref", "value", "reason"}``),
+  which never reaches the bot: it is stored for the connection's own session
+  only, and acknowledged with ``{"ok": true}`` or ``{"ok": false, "status":
+  403|404|400, "error": "..."}``.
 
 The signing key is ``WALKWISE_SESSION_SECRET``, or a random key kept in
 ``var/session-secret`` so that sessions survive a restart.
@@ -35,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from channels import feedback as thumbs
 from channels.common import env
 from common import paths
 
@@ -78,16 +84,28 @@ class SessionIds:
 
 class WidgetOutput(SocketIOOutput):
     """Sends each answer as one message, so the widget can show its paragraphs
-    and numbered lists together (Rasa's output splits at every blank line)."""
+    and numbered lists together (Rasa's output splits at every blank line);
+    an answer people may rate carries its feedback reference."""
+
+    def __init__(self, sio: Any, bot_message_evt: str, refs: Optional[thumbs.FeedbackRefs] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.refs = refs
+
+    def _feedback(self, recipient_id: str, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        ref = self.refs.for_message(recipient_id, kwargs) if self.refs else None
+        return {"feedback": {"ref": ref}} if ref else {}
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"text": text.strip()})
+        await self._send_message(recipient_id, {"text": text.strip(), **self._feedback(recipient_id, kwargs)})
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
-        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": replies})
+        await self._send_message(
+            recipient_id,
+            {"text": text.strip(), "quick_replies": replies, **self._feedback(recipient_id, kwargs)},
+        )
 
 
 class SocketIOInput(InputChannel):
@@ -123,15 +141,25 @@ class SocketIOInput(InputChannel):
         self.session_ids = sessions
         self.sio: Optional[AsyncServer] = None
         self.connections: Dict[str, str] = {}
+        self.refs: Optional[thumbs.FeedbackRefs] = None
+        self.app_ctx: Any = None  # the Sanic app's ctx, where Rasa keeps its agent
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
+        return WidgetOutput(self.sio, self.bot_message_evt, self.refs) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sessions = self.session_ids = self.session_ids or SessionIds(session_key())
+        refs = self.refs = self.refs or thumbs.FeedbackRefs(session_key())
         sio = self.sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
         blueprint = SocketBlueprint(sio, self.socketio_path, "walkwise_socketio_webhook", __name__)
         logger.info("socket.io channel: pages on %s may connect", ", ".join(self.origins))
+
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Any, _: Any) -> None:
+            self.app_ctx = app.ctx
+
+        def engine() -> Any:
+            return thumbs.tracker_engine(getattr(self.app_ctx, "agent", None))
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -171,7 +199,37 @@ class SocketIOInput(InputChannel):
             if not isinstance(text, str):
                 await sio.emit("session_error", {"error": "'message' must be a string"}, room=sid)
                 return
-            output = WidgetOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt, refs)
             await on_new_message(UserMessage(text, output, session_id, input_channel=self.name()))
 
+        @sio.on("feedback")
+        async def handle_feedback(sid: str, data: Any = None) -> Dict[str, Any]:
+            """A thumbs on an answer: stored, never sent to the bot. The reply
+            is the acknowledgement the page asked for (also sent as
+            ``feedback_result``)."""
+            result = await self._record_feedback(self.connections.get(sid), data, engine)
+            await sio.emit("feedback_result", result, room=sid)
+            return result
+
         return blueprint
+
+    async def _record_feedback(
+        self, session_id: Optional[str], data: Any, engine: Callable[[], Any]
+    ) -> Dict[str, Any]:
+        ref = data.get("ref") if isinstance(data, dict) else None
+        if session_id is None:
+            return {"ok": False, "status": 403, "ref": ref, "error": "send session_request first"}
+        assert self.refs is not None
+        try:
+            given = thumbs.parse_feedback(data)
+            timestamp = self.refs.timestamp(session_id, given.ref)
+        except thumbs.ForgedFeedback as error:
+            logger.warning("socket.io: feedback refused, reference not issued to this session")
+            return {"ok": False, "status": 403, "ref": ref, "error": str(error)}
+        except thumbs.BadFeedback as error:
+            return {"ok": False, "status": 400, "ref": ref, "error": str(error)}
+        try:
+            await thumbs.store(engine, session_id, timestamp, given)
+        except thumbs.UnknownAnswer as error:
+            return {"ok": False, "status": 404, "ref": ref, "error": str(error)}
+        return {"ok": True, "ref": given.ref, "value": given.value, "reason": given.reason}

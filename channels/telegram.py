@@ -14,6 +14,15 @@ escapes text for the HTML parse mode, treats ``/start`` as a greeting, answers
 Telegram 200 once an update is accepted (so a processing error never causes
 redelivery), and has no public endpoint that re-registers the webhook:
 ``python -m channels.telegram set-webhook`` does that from the command line.
+
+An answer people may rate (a guidance answer, or the not-covered answer) gets
+a last keyboard row "👍 Helpful" / "👎 Not helpful" whose ``callback_data`` is
+``ww:u:<ref>`` or ``ww:d:<ref>`` (under Telegram's 64 bytes). A press is a
+``callback_query`` stored as feedback for that chat, never sent to the bot,
+and answered with ``answerCallbackQuery``; the pressed button is marked. After
+a thumbs down the bot asks, with a forced reply, what was wrong; a reply to
+that question (within 30 minutes) is stored as the reason, one line, and not
+sent to the bot either.
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ import hmac
 import json
 import logging
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -32,6 +42,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import feedback as thumbs
 from channels.common import RecentIds, disabled_blueprint, env, missing, to_telegram_html
 from common import messages
 
@@ -46,6 +57,61 @@ TOKEN, SECRET, WEBHOOK_URL, API_URL = (
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NO_TEXT_REPLY = messages.NO_TEXT
+
+FEEDBACK_PREFIX = "ww:"
+FEEDBACK_CODES = {"u": "up", "d": "down"}
+FEEDBACK_LABELS = {"up": "👍 Helpful", "down": "👎 Not helpful"}
+CHOSEN_MARK = " ✓"
+MAX_CALLBACK_BYTES = 64
+REASON_PROMPT = "Sorry that answer didn't help. What was wrong with it? Reply in one line (optional)."
+REASON_WAIT_SECONDS = 30 * 60
+THANKS = "Thanks for your feedback."
+THANKS_REASON = "Thanks, your comment was recorded."
+NOT_FOUND = "Sorry, I couldn't find that answer."
+
+
+def feedback_row(ref: str) -> Optional[List[Dict[str, str]]]:
+    """The thumbs row for an answer, or None if its data would not fit."""
+    row = [
+        {"text": FEEDBACK_LABELS[value], "callback_data": f"{FEEDBACK_PREFIX}{code}:{ref}"}
+        for code, value in FEEDBACK_CODES.items()
+    ]
+    if any(len(button["callback_data"].encode()) > MAX_CALLBACK_BYTES for button in row):
+        return None
+    return row
+
+
+def parse_callback(data: object) -> Optional[thumbs.Feedback]:
+    """The feedback a button's callback_data holds; None when it is a bot
+    button; BadFeedback when it is ours but malformed."""
+    if not isinstance(data, str) or not data.startswith(FEEDBACK_PREFIX):
+        return None
+    code, _, ref = data[len(FEEDBACK_PREFIX) :].partition(":")
+    if code not in FEEDBACK_CODES:
+        raise thumbs.BadFeedback("unknown feedback button")
+    return thumbs.parse_feedback({"ref": ref, "value": FEEDBACK_CODES[code]})
+
+
+def marked_keyboard(markup: Any, chosen: thumbs.Feedback) -> Optional[Dict[str, Any]]:
+    """The message's keyboard with the pressed thumbs marked (and the other not)."""
+    keyboard = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(keyboard, list):
+        return None
+    rows = []
+    for row in keyboard:
+        buttons = []
+        for button in row if isinstance(row, list) else []:
+            try:
+                pressed = parse_callback(button.get("callback_data"))
+            except thumbs.BadFeedback:
+                pressed = None
+            if pressed is not None:
+                label = FEEDBACK_LABELS[pressed.value]
+                chosen_here = pressed.value == chosen.value and pressed.ref == chosen.ref
+                button = {**button, "text": label + (CHOSEN_MARK if chosen_here else "")}
+            buttons.append(button)
+        rows.append(buttons)
+    return {"inline_keyboard": rows}
 
 
 class BotApi:
@@ -69,18 +135,27 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, api: BotApi) -> None:
+    def __init__(self, api: BotApi, refs: Optional[thumbs.FeedbackRefs] = None) -> None:
         self.api = api
+        self.refs = refs
+
+    def _thumbs(self, recipient_id: str, kwargs: Dict[str, Any]) -> List[List[Dict[str, str]]]:
+        ref = self.refs.for_message(recipient_id, kwargs) if self.refs else None
+        row = feedback_row(ref) if ref else None
+        return [row] if row else []
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        keyboard = self._thumbs(recipient_id, kwargs)
+        extra: Dict[str, Any] = {"reply_markup": {"inline_keyboard": keyboard}} if keyboard else {}
         await self.api.call(
-            "sendMessage", chat_id=recipient_id, text=to_telegram_html(text), parse_mode="HTML"
+            "sendMessage", chat_id=recipient_id, text=to_telegram_html(text), parse_mode="HTML", **extra
         )
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         keyboard = [[{"text": b["title"], "callback_data": b["payload"][:64]}] for b in buttons]
+        keyboard += self._thumbs(recipient_id, kwargs)
         await self.api.call(
             "sendMessage",
             chat_id=recipient_id,
@@ -119,18 +194,24 @@ class TelegramInput(InputChannel):
         self.token, self.secret, self.webhook_url = token, secret, webhook_url
         self.api = BotApi(token or "", api_url)
         self.updates = RecentIds()
+        self.refs: Optional[thumbs.FeedbackRefs] = None
+        self.app_ctx: Any = None  # the Sanic app's ctx, where Rasa keeps its agent
+        # chat id -> (reference of the answer given a thumbs down, when asked why)
+        self.awaiting_reason: Dict[str, Tuple[str, float]] = {}
 
     def get_output_channel(self) -> OutputChannel:
-        return TelegramOutput(self.api)
+        return TelegramOutput(self.api, self.refs)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         absent = missing([TOKEN, SECRET]) if not (self.token and self.secret) else []
         if absent:
             return disabled_blueprint("telegram", absent)
         telegram = Blueprint("walkwise_telegram_webhook", __name__)
+        self.refs = self.refs or thumbs.default_refs()
 
         @telegram.listener("after_server_start")
-        async def register(*_: Any) -> None:
+        async def register(app: Any, _: Any) -> None:
+            self.app_ctx = app.ctx
             if self.webhook_url:
                 await set_webhook(self.api, self.webhook_url, self.secret or "")
 
@@ -169,6 +250,14 @@ class TelegramInput(InputChannel):
             return
         callback = update.get("callback_query")
         if callback:
+            try:
+                given = parse_callback(callback.get("data"))
+            except thumbs.BadFeedback:
+                await self.api.call("answerCallbackQuery", callback_query_id=callback.get("id"))
+                return
+            if given is not None:
+                await self.handle_feedback(callback, given)
+                return
             await self.api.call("answerCallbackQuery", callback_query_id=callback.get("id"))
             message = callback.get("message") or {}
             text = callback.get("data") or ""
@@ -179,6 +268,8 @@ class TelegramInput(InputChannel):
         if chat_id is None:
             return
         output = self.get_output_channel()
+        if not callback and await self.take_reason(str(chat_id), message):
+            return
         if not isinstance(text, str) or not text.strip():
             await output.send_text_message(str(chat_id), NO_TEXT_REPLY)
             return
@@ -191,6 +282,73 @@ class TelegramInput(InputChannel):
                 message_id=str(message.get("message_id") or "") or None,
             )
         )
+
+    def _engine(self) -> Any:
+        return thumbs.tracker_engine(getattr(self.app_ctx, "agent", None))
+
+    async def _store(self, chat_id: str, given: thumbs.Feedback) -> Optional[str]:
+        """Stores the feedback; None when done, else what to tell the person."""
+        assert self.refs is not None
+        try:
+            timestamp = self.refs.timestamp(chat_id, given.ref)
+            await thumbs.store(self._engine, chat_id, timestamp, given)
+        except thumbs.ForgedFeedback:
+            logger.warning("telegram: feedback refused for chat %s, reference not sent to it", chat_id)
+            return NOT_FOUND
+        except (thumbs.BadFeedback, thumbs.UnknownAnswer):
+            return NOT_FOUND
+        return None
+
+    async def handle_feedback(self, callback: Dict[str, Any], given: thumbs.Feedback) -> None:
+        """A thumbs pressed under an answer: stored for the chat the answer is in."""
+        message = callback.get("message") or {}
+        chat_id = (message.get("chat") or {}).get("id")
+        problem = NOT_FOUND if chat_id is None else await self._store(str(chat_id), given)
+        await self.api.call(
+            "answerCallbackQuery", callback_query_id=callback.get("id"), text=problem or THANKS
+        )
+        if problem or chat_id is None:
+            return
+        keyboard = marked_keyboard(message.get("reply_markup"), given)
+        if keyboard and message.get("message_id") is not None:
+            await self.api.call(
+                "editMessageReplyMarkup",
+                chat_id=chat_id,
+                message_id=message["message_id"],
+                reply_markup=keyboard,
+            )
+        if given.value == "down":
+            self._forget_old_reasons()
+            self.awaiting_reason[str(chat_id)] = (given.ref, time.monotonic())
+            await self.api.call(
+                "sendMessage",
+                chat_id=chat_id,
+                text=REASON_PROMPT,
+                reply_markup={"force_reply": True, "input_field_placeholder": "What was wrong? (optional)"},
+            )
+        else:
+            self.awaiting_reason.pop(str(chat_id), None)
+
+    async def take_reason(self, chat_id: str, message: Dict[str, Any]) -> bool:
+        """Whether the message was the reason for a thumbs down (then stored,
+        thanked, and not sent to the bot)."""
+        replied = message.get("reply_to_message") or {}
+        if replied.get("text") != REASON_PROMPT:
+            return False
+        self._forget_old_reasons()
+        waiting = self.awaiting_reason.pop(chat_id, None)
+        text = message.get("text")
+        if waiting is None or not isinstance(text, str):
+            return False
+        problem = await self._store(chat_id, thumbs.Feedback(waiting[0], "down", thumbs.clean_reason(text)))
+        await self.api.call("sendMessage", chat_id=chat_id, text=problem or THANKS_REASON)
+        return True
+
+    def _forget_old_reasons(self) -> None:
+        now = time.monotonic()
+        for chat, (_, since) in list(self.awaiting_reason.items()):
+            if now - since > REASON_WAIT_SECONDS:
+                del self.awaiting_reason[chat]
 
 
 async def set_webhook(api: BotApi, url: str, secret: str) -> Dict[str, Any]:

@@ -1,8 +1,13 @@
 """``python -m server <rasa arguments>``: the rasa command line with WalkWise's fixes."""
 
+import os
 import sys
 
 from server.hardening import install
+
+# Rasa's default listen backlog (100) resets connections in a flood of a few
+# hundred clients; a longer queue makes them wait instead.
+os.environ.setdefault("SANIC_BACKLOG", "1024")
 
 
 def main() -> None:

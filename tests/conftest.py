@@ -23,7 +23,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks each test with its tier, by folder."""
     for item in items:
         folder = Path(str(item.fspath)).relative_to(TESTS).parts[0]
-        if item.fspath.basename in ("test_widget_browser.py", "test_review_browser.py"):
+        if item.fspath.basename in (
+            "test_widget_browser.py",
+            "test_review_browser.py",
+            "test_feedback_browser.py",
+        ):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.e2e)
         elif folder == "e2e":

@@ -144,6 +144,7 @@ def inputs_digest() -> Text:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     files = sorted((paths.RED_FLAG_CORPUS / "train").glob("*.yml"))
+    files += list(red_flag_corpus.ORDINARY_NLU_FILES)
     files += [
         here / name
         for name in (
@@ -195,6 +196,8 @@ class RedFlagCheck(GraphComponent):
             # A hand-written rule joins the floor when, in training, at least this
             # share of the messages it matched (not negated) were red flags.
             "floor_precision": 0.9,
+            # ...and it matched at least this many red flags.
+            "floor_support": 1,
             "emergency_share": 0.4,
             "fallback_threshold": 0.45,
             "regularisation": 4.0,
@@ -254,7 +257,7 @@ class RedFlagCheck(GraphComponent):
         corpus = Path(self.config["corpus"] or paths.RED_FLAG_CORPUS / "train")
         examples = [e for e in red_flag_corpus.load(corpus) if len(e.turns) == 1]
         ordinary_texts = red_flag_corpus.read_ordinary(corpus)
-        nlu_texts = red_flag_corpus.nlu_negatives(paths.NLU_DATA, set(TIER_FOR_INTENT))
+        nlu_texts = red_flag_corpus.ordinary_nlu_texts(set(TIER_FOR_INTENT))
         texts = [e.text for e in examples] + ordinary_texts + nlu_texts
         labels = [e.flag for e in examples] + [NO_FLAG] * (len(ordinary_texts) + len(nlu_texts))
         lookalike = (
@@ -279,6 +282,7 @@ class RedFlagCheck(GraphComponent):
             held_out,
             float(self.config["pattern_floor"]),
             float(self.config["floor_precision"]),
+            int(self.config["floor_support"]),
         )
         logger.info("red-flag floor: %d of %d rules", len(self.model.floor_rules), len(detector.rules()))
         if self.model_storage is not None and self.resource is not None:

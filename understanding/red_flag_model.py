@@ -159,11 +159,13 @@ def floor_rules(
     held_out_scores: Sequence[float] | np.ndarray,
     min_score: float,
     min_precision: float = 0.9,
+    min_support: int = 1,
 ) -> frozenset[str]:
     """The rules that, not negated, matched messages with a red flag at least
     ``min_precision`` of the time in the training data, counting only messages
     whose out-of-fold classifier score reached ``min_score`` (where the floor
-    applies), or that never matched a message without one."""
+    applies), or that never matched a message without one; either way on at
+    least ``min_support`` red flags, so that one message cannot decide."""
     hits: dict[str, list[int]] = {rule: [0, 0] for rule in all_rules}
     for finding, label, score in zip(findings, labels, held_out_scores, strict=True):
         if finding.general_question or finding.hypothetical or score < min_score:
@@ -171,7 +173,9 @@ def floor_rules(
         for rule in {m.rule for m in finding.mentions if not m.negated}:
             hits.setdefault(rule, [0, 0])[label == NO_FLAG] += 1
     return frozenset(
-        rule for rule, (true, false) in hits.items() if false == 0 or true / (true + false) >= min_precision
+        rule
+        for rule, (true, false) in hits.items()
+        if true >= min_support and (false == 0 or true / (true + false) >= min_precision)
     )
 
 

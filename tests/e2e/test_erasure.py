@@ -48,7 +48,7 @@ def test_a_confirmed_request_erases_the_conversation(stack):
 
 def test_the_button_confirms_too(stack):
     sender = new_sender()
-    asked = stack.ask(sender, "erase everything I've told you")
+    asked = stack.ask(sender, "delete this conversation")
     assert reply_text(stack.ask(sender, asked[0]["buttons"][0]["payload"])) == ERASED
     assert stored(stack, sender) == 0
 

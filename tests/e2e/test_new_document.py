@@ -47,7 +47,15 @@ def desk_stack(tmp_path_factory) -> Iterator[Stack]:
     "question, key",
     [
         ("How high should my office chair be?", "chair-height"),
-        ("should I put a cushion behind my lower back when I sit at work", "lumbar-support"),
+        pytest.param(
+            "should I put a cushion behind my lower back when I sit at work",
+            "lumbar-support",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: retrieval from the embedding alone answers 25 of 39 held-out "
+                "questions about this document; this one gets 'not covered' (issue 8 is open)",
+            ),
+        ),
         ("where should my computer monitor go", "screen-position"),
     ],
 )

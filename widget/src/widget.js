@@ -10,6 +10,11 @@
 // bot's and the user's, is put on the page as text (textContent), never as
 // HTML; the bot's light markdown (paragraphs, numbered lists, **bold**, links)
 // is turned into elements by hand.
+//
+// Each answer the server marks as ratable (a "feedback" reference on the
+// message) gets two toggle buttons, "Helpful" and "Not helpful"; after "Not
+// helpful" a one-line, optional reason field appears. A rating is sent as its
+// own socket.io "feedback" event, never as a message to the bot.
 import { io } from "socket.io-client";
 import { parseBlocks, parseInline } from "./markdown.js";
 
@@ -24,6 +29,8 @@ const config = {
 };
 const STORE = "walkwise:" + config.serverUrl;
 const HISTORY_LIMIT = 200;
+const REASON_LIMIT = 200;
+const FEEDBACK_TIMEOUT = 10000;
 
 function el(tag, attrs, children) {
   const node = document.createElement(tag);
@@ -51,6 +58,27 @@ function save(key, value) {
   } catch (error) {
     /* storage full or blocked: the conversation still works, it just won't survive a reload */
   }
+}
+
+// A thumb icon (Material Icons' "thumb_up", Apache-2.0), drawn as SVG so it
+// never depends on an emoji font; turned over for "Not helpful".
+const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
+  "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function thumbIcon(down) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  if (down) svg.setAttribute("transform", "rotate(180)");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", THUMB);
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
 }
 
 function inline(text) {
@@ -95,6 +123,14 @@ const css = `
 .ww-msg a{color:#0a4a86}
 .ww-replies{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0 10px}
 .ww-reply{background:#fff;color:#0a3d70;border:2px solid var(--ww-primary);border-radius:16px;padding:6px 12px;font:inherit;font-size:14px;cursor:pointer}
+.ww-feedback{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:-2px 0 8px}
+.ww-thumb{display:inline-flex;align-items:center;gap:5px;background:#fff;color:#1a1a1a;border:1px solid #6b7785;border-radius:14px;padding:3px 10px;font:inherit;font-size:13px;line-height:1.3;cursor:pointer}
+.ww-thumb[aria-pressed=true]{background:var(--ww-primary);color:#fff;border-color:var(--ww-primary)}
+.ww-feedback-status{font-size:13px;color:#3d4650}
+.ww-reason{display:flex;flex-wrap:wrap;align-items:center;gap:6px;width:100%}
+.ww-reason label{font-size:13px;color:#3d4650;width:100%}
+.ww-reason input{flex:1;min-width:0;font:inherit;font-size:14px;padding:5px 8px;border:1px solid #6b7785;border-radius:6px}
+.ww-reason button{background:var(--ww-primary);color:#fff;border:0;border-radius:6px;padding:6px 10px;font:inherit;font-size:14px;cursor:pointer}
 .ww-typing{font-size:14px;color:#3d4650;padding:0 14px 6px;min-height:20px}
 .ww-status{font-size:14px;background:#fdecea;color:#7a1a12;padding:6px 14px;margin:0}
 .ww-status:empty{display:none}
@@ -135,6 +171,7 @@ function mount() {
 
   let history = load("history", []);
   let typingTimer = null;
+  let feedbackCount = 0;
 
   function show(entry, persist) {
     const message = el("div", { className: "ww-msg " + (entry.from === "user" ? "ww-user" : "ww-bot") });
@@ -142,12 +179,106 @@ function mount() {
     else message.appendChild(renderBotText(entry.text || ""));
     message.setAttribute("data-from", entry.from);
     log.appendChild(message);
+    if (entry.from === "bot" && entry.feedback && typeof entry.feedback.ref === "string") {
+      log.appendChild(feedbackBar(entry));
+    }
     if (persist) {
       history.push(entry);
       history = history.slice(-HISTORY_LIMIT);
       save("history", history);
     }
     log.scrollTop = log.scrollHeight;
+  }
+
+  // The thumbs under one answer. The entry's feedback ({ref, value}) is kept
+  // in the history, so the pressed state survives a reload.
+  function feedbackBar(entry) {
+    const n = ++feedbackCount;
+    const bar = el("div", { className: "ww-feedback", role: "group", "aria-label": "Was this answer helpful?" });
+    const up = el("button", { className: "ww-thumb", type: "button", "aria-label": "Helpful",
+      "aria-pressed": "false", "data-value": "up" }, [thumbIcon(false), el("span", { text: "Helpful" })]);
+    const down = el("button", { className: "ww-thumb", type: "button", "aria-label": "Not helpful",
+      "aria-pressed": "false", "data-value": "down" }, [thumbIcon(true), el("span", { text: "Not helpful" })]);
+    const note = el("span", { className: "ww-feedback-status", role: "status" });
+    bar.appendChild(up);
+    bar.appendChild(down);
+    bar.appendChild(note);
+    let reasonForm = null;
+
+    function pressed(value) {
+      up.setAttribute("aria-pressed", String(value === "up"));
+      down.setAttribute("aria-pressed", String(value === "down"));
+    }
+    pressed(entry.feedback.value);
+
+    function submit(value, reason, after) {
+      if (!ready) {
+        note.textContent = "Not connected: try again in a moment.";
+        return;
+      }
+      note.textContent = "Sending…";
+      const body = { ref: entry.feedback.ref, value };
+      if (reason) body.reason = reason;
+      socket.timeout(FEEDBACK_TIMEOUT).emit("feedback", body, (error, result) => {
+        if (error || !result || !result.ok) {
+          note.textContent = "Sorry, your feedback could not be saved.";
+          return;
+        }
+        entry.feedback.value = value;
+        save("history", history);
+        pressed(value);
+        note.textContent = after;
+        if (value === "up") hideReason();
+      });
+    }
+
+    function hideReason() {
+      if (reasonForm) reasonForm.remove();
+      reasonForm = null;
+    }
+
+    function askReason() {
+      if (reasonForm) {
+        reasonForm.querySelector("input").focus();
+        return;
+      }
+      const id = "ww-reason-" + n;
+      const field = el("input", { id, type: "text", maxlength: String(REASON_LIMIT), autocomplete: "off",
+        placeholder: "e.g. It didn't answer my question" });
+      reasonForm = el("form", { className: "ww-reason" }, [
+        el("label", { for: id, text: "What was wrong? (optional, one line)" }),
+        field,
+        el("button", { type: "submit", text: "Send" })]);
+      reasonForm.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const reason = field.value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim().slice(0, REASON_LIMIT);
+        if (!reason) {
+          hideReason();
+          down.focus();
+          return;
+        }
+        submit("down", reason, "Thanks, your comment was sent.");
+        hideReason();
+        down.focus();
+      });
+      field.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.stopPropagation(); // close the field, not the chat
+          hideReason();
+          down.focus();
+        }
+      });
+      bar.appendChild(reasonForm);
+      field.focus();
+      log.scrollTop = log.scrollHeight;
+    }
+
+    up.addEventListener("click", () => submit("up", "", "Thanks for your feedback."));
+    down.addEventListener("click", () => {
+      submit("down", "", "Thanks. You can say what was wrong below.");
+      askReason();
+    });
+    return bar;
   }
 
   function clearReplies() {
@@ -204,7 +335,9 @@ function mount() {
   socket.on("connect_error", () => setReady(false));
   socket.on("bot_uttered", (data) => {
     const replies = (data.quick_replies || data.buttons || []).map((r) => ({ title: r.title, payload: r.payload }));
-    show({ from: "bot", text: data.text || "", replies }, true);
+    const entry = { from: "bot", text: data.text || "", replies };
+    if (data.feedback && typeof data.feedback.ref === "string") entry.feedback = { ref: data.feedback.ref, value: null };
+    show(entry, true);
     showReplies(replies);
     setTyping(false);
   });
