@@ -124,14 +124,7 @@ def apply_filters(query: Select, filters: Filters) -> Select:
     if filters.low_confidence:
         query = query.where(c.min_confidence < filters.threshold)
     if filters.thumbs_down:
-        query = query.where(
-            exists().where(
-                feedback.c.sender_id == c.sender_id,
-                feedback.c.value == "down",
-                feedback.c.bot_timestamp >= c.started_at,
-                feedback.c.bot_timestamp <= c.last_at,
-            )
-        )
+        query = query.where(_thumbs_down())
     if filters.flagged:
         query = query.where(c.flagged.is_(True))
     if filters.not_reviewed:
@@ -139,6 +132,17 @@ def apply_filters(query: Select, filters: Filters) -> Select:
     if filters.q:
         query = query.where(c.search_text.like(_like(filters.q), escape="\\"))
     return query
+
+
+def _thumbs_down() -> Any:
+    """Whether a person gave a thumbs down to an answer of the conversation."""
+    c = conversations.c
+    return exists().where(
+        feedback.c.sender_id == c.sender_id,
+        feedback.c.value == "down",
+        feedback.c.bot_timestamp >= c.started_at,
+        feedback.c.bot_timestamp <= c.last_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Summary:
     flagged: bool
     reviewed_at: float | None
     reviewed_by: str | None
+    thumbs_down: bool = False
 
     @property
     def started(self) -> str:
@@ -167,11 +172,13 @@ class Summary:
         return asdict(self)
 
 
-SUMMARY_COLUMNS = [getattr(conversations.c, name) for name in Summary.__dataclass_fields__]
+SUMMARY_COLUMNS = [
+    getattr(conversations.c, name) for name in Summary.__dataclass_fields__ if name != "thumbs_down"
+] + [_thumbs_down().label("thumbs_down")]
 
 
 def _summary(row: Mapping[str, Any]) -> Summary:
-    return Summary(**{name: row[name] for name in Summary.__dataclass_fields__})
+    return Summary(**{name: row[name] for name in Summary.__dataclass_fields__ if name in row})
 
 
 @dataclass(frozen=True)

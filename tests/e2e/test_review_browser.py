@@ -387,3 +387,27 @@ def test_erasing_a_sender_removes_it_and_the_audit_log_keeps_the_trail(
     # The log keeps a keyed hash, never the sender id itself.
     expect(page.locator("tbody")).not_to_contain_text(sender)
     expect(rows.nth(0).locator("code")).to_have_text(re.compile(r"^[0-9a-f]{32}$"))
+
+
+def test_a_thumbs_down_given_in_the_widget_is_found_in_the_tool(page: Page, review_page: Page) -> None:
+    from tests.e2e.test_widget_browser import ask, bot_messages, open_widget
+
+    open_widget(page)
+    ask(page, "should i keep walking when my back flares up")
+    expect(bot_messages(page).last).to_contain_text("rest for a day or two", timeout=30_000)
+    page.get_by_role("button", name="Not helpful", exact=True).last.click()
+    reason = page.get_by_label("What was wrong? (optional, one line)")
+    reason.fill("I wanted to know about my knee too")
+    reason.press("Enter")
+    expect(page.locator(".ww-feedback-status")).to_have_text("Thanks, your comment was sent.")
+
+    open_list(review_page)
+    review_page.get_by_label("thumbs down").check()
+    review_page.get_by_role("button", name="Apply").click()
+    expect(review_page).to_have_url(re.compile(r"[?&]thumbs_down=1"))
+    row = review_page.locator("tr", has_text="should i keep walking when my back flares up")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge", has_text="thumbs down")).to_be_visible()
+    row.get_by_role("link").first.click()
+    expect(review_page.get_by_text("I wanted to know about my knee too")).to_be_visible()
+    expect(review_page.locator(".badge", has_text="thumbs down")).to_be_visible()
