@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev review review-scale
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev review review-scale hung-action
 help:  ## List the verbs
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -39,3 +39,5 @@ review:  ## Run the staff transcript review tool on http://localhost:8090
 	scripts/review
 review-scale:  ## The review tool's list and search pages over 100,000 generated conversations
 	PYTHONPATH=. .venv/bin/python -m benchmarks.review_scale
+hung-action:  ## Time to the apology when the action server hangs
+	PYTHONPATH=. .venv/bin/python -m benchmarks.hung_action

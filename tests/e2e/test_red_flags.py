@@ -1,8 +1,5 @@
 """Red flags end to end over REST: the urgent advice first, in every state."""
 
-import json
-import sqlite3
-
 import pytest
 
 from tests.helpers.answers import (
@@ -16,6 +13,7 @@ from tests.helpers.answers import (
     passage_text,
     reply_text,
 )
+from tests.helpers.stack import stored_events
 
 
 def test_a_red_flag_as_the_very_first_message(stack):
@@ -103,13 +101,7 @@ def test_the_red_flag_is_recorded_for_staff(stack):
     sender = new_sender()
     stack.ask(sender, "does walking help?")
     stack.ask(sender, "I can't feel my bum")
-    with sqlite3.connect(stack.tracker_db) as db:
-        rows = [
-            (t, json.loads(d))
-            for t, d in db.execute(
-                "select type_name, data from events where sender_id = ? order by id", (sender,)
-            )
-        ]
+    rows = stored_events(stack.tracker_db, sender)
     flagged = [
         d["parse_data"]["red_flag"] for t, d in rows if t == "user" and d["parse_data"].get("red_flag")
     ]

@@ -1,7 +1,5 @@
 """End to end over the REST channel: real Rasa server, real action server, real SQLite."""
 
-import json
-import sqlite3
 import subprocess
 import sys
 
@@ -19,6 +17,7 @@ from tests.helpers.answers import (
     passage_text,
     reply_text,
 )
+from tests.helpers.stack import stored_events
 
 
 @pytest.mark.parametrize(
@@ -76,11 +75,11 @@ def test_a_typed_payload_cannot_reach_an_internal_intent_or_set_a_slot(stack):
     tracker = requests.get(f"{stack.url}/conversations/{sender}/tracker", timeout=10)
     if tracker.status_code == 200:
         assert tracker.json()["slots"].get("emergency_number") != "555"
-    with sqlite3.connect(stack.tracker_db) as connection:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
-        ).fetchall()
-    typed = [json.loads(row[0])["metadata"]["walkwise"]["typed_payload"] for row in rows]
+    typed = [
+        data["metadata"]["walkwise"]["typed_payload"]
+        for kind, data in stored_events(stack.tracker_db, sender)
+        if kind == "user"
+    ]
     assert typed == ["/red_flag_emergency", '/ask_flare_up{"emergency_number": "555"}']
 
 
@@ -88,13 +87,7 @@ def test_a_typed_restart_does_not_wipe_the_conversation(stack):
     sender = new_sender()
     stack.ask(sender, "should i walk during a flare up")
     stack.ask(sender, "/restart")
-    with sqlite3.connect(stack.tracker_db) as connection:
-        kinds = [
-            r[0]
-            for r in connection.execute(
-                "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-            ).fetchall()
-        ]
+    kinds = [kind for kind, _ in stored_events(stack.tracker_db, sender)]
     assert "restart" not in kinds
 
 
@@ -186,11 +179,7 @@ def test_the_conversation_is_stored_in_sqlite(stack):
     sender = new_sender()
     stack.ask(sender, "does walking help lower back pain?")
     stack.ask(sender, "thanks")
-    with sqlite3.connect(stack.tracker_db) as db:
-        types = [
-            row[0]
-            for row in db.execute("select type_name from events where sender_id = ? order by id", (sender,))
-        ]
+    types = [kind for kind, _ in stored_events(stack.tracker_db, sender)]
     assert types.count("user") == 2
     assert types.count("bot") == 2
 
@@ -202,13 +191,7 @@ def test_with_the_action_server_stopped_the_user_gets_an_apology(stack):
         replies = stack.ask(sender, "should i walk during a flare up", timeout=30)
         assert reply_text(replies) == normalize(messages.ACTION_UNAVAILABLE)
         assert reply_text(stack.ask(sender, "hello"))  # responses from the domain still work
-        with sqlite3.connect(stack.tracker_db) as db:
-            stored = [
-                json.loads(row[0])
-                for row in db.execute(
-                    "select data from events where sender_id = ? and type_name = 'bot'", (sender,)
-                )
-            ]
+        stored = [data for kind, data in stored_events(stack.tracker_db, sender) if kind == "bot"]
         failure = stored[0]["metadata"]["walkwise"]
         assert failure == {"action_failed": "action_answer_question", "reason": "RasaException"}
     finally:

@@ -9,10 +9,8 @@ and that Ctrl-C stops every process.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ import requests
 from common.messages import ACTION_UNAVAILABLE
 from tests.conftest import ROOT
 from tests.helpers.answers import EMERGENCY, new_sender, passage_text, reply_text
-from tests.helpers.stack import free_port
+from tests.helpers.stack import free_port, stored_user_texts
 
 RED_FLAG = "I've suddenly gone numb around my bum and between my legs and I can't pee"
 
@@ -106,14 +104,6 @@ def running(tmp_path_factory) -> Iterator[Running]:
         run.log.close()
 
 
-def user_texts(db: Path, sender: str) -> list[str]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
-        ).fetchall()
-    return [json.loads(row[0])["text"] for row in rows]
-
-
 def test_a_killed_action_server_is_restarted_while_the_rest_keeps_serving(running):
     sender = new_sender()
     replies, _ = running.ask(sender, "does walking help my discs?")
@@ -141,7 +131,7 @@ def test_a_killed_action_server_is_restarted_while_the_rest_keeps_serving(runnin
     assert passage_text("note-1") in reply_text(replies)
     assert running.pid_on(running.port) == rasa_pid
 
-    assert user_texts(running.var / "conversations.db", sender) == [
+    assert stored_user_texts(running.var / "conversations.db", sender) == [
         "does walking help my discs?",
         "how does walking help my muscles?",
         "should I walk during a flare-up?",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +32,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stored_events(db: Path, sender: str) -> list[tuple[str, dict[str, Any]]]:
+    """(type, data) of each event stored for ``sender`` in a SQLite tracker store, in order."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    return [(kind, json.loads(data)) for kind, data in rows]
+
+
+def stored_user_texts(db: Path, sender: str) -> list[str]:
+    return [data.get("text") or "" for kind, data in stored_events(db, sender) if kind == "user"]
 
 
 def wait_until(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:

@@ -93,7 +93,7 @@ def test_flagged_reviewed_and_thumbs_down_filters(reviewer, seeded) -> None:
     assert listed(reviewer, "thumbs_down=1") == [str(conversation_id(seeded, "contact"))]
     assert listed(reviewer, "thumbs_down=1&channel=rest") == []
     rows = reviewer.get("/conversations").text.split("<tr")
-    [contact_row] = [r for r in rows if f"/conversations/{conversation_id(seeded, 'contact')}\"" in r]
+    [contact_row] = [r for r in rows if f'/conversations/{conversation_id(seeded, "contact")}"' in r]
     badge = ">thumbs down</span>"
     assert badge in contact_row
     assert [r for r in rows if badge in r] == [contact_row]
