@@ -58,7 +58,8 @@ def main() -> int:
         f"worst {max(apology):.2f} s"
     )
     print(
-        f"red flag 0.3 s behind a hung question, same conversation: median {statistics.median(behind):.2f} s, "
+        "red flag 0.3 s behind a hung question, same conversation: "
+        f"median {statistics.median(behind):.2f} s, "
         f"worst {max(behind):.2f} s"
     )
     return 0
