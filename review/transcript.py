@@ -156,6 +156,8 @@ def parse_event(
             body = _dict(json.loads(data))
         except ValueError:
             pass
+        if "\\ud" in data.lower():  # an escaped surrogate: maybe a lone one, which no database can store
+            body = _dict(_valid_unicode(body))
     when = timestamp if timestamp is not None else _float(body.get("timestamp")) or 0.0
     common: dict[str, Any] = dict(
         id=id, sender_id=sender_id, type_name=type_name, timestamp=when, action_name=action_name
@@ -185,6 +187,17 @@ def parse_event(
             passages=passages,
         )
     return Event(**common)
+
+
+def _valid_unicode(value: Any) -> Any:
+    """``value`` with lone surrogates (invalid Unicode that JSON can carry) replaced."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
 
 
 def event_from_row(row: Any) -> Event:

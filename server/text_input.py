@@ -8,9 +8,10 @@ import unicodedata
 MAX_MESSAGE_CHARS = 4_000
 
 # Control characters (except tab and newline), bidirectional overrides and
-# isolates, zero-width characters and the byte-order mark.
+# isolates, zero-width characters, the byte-order mark, and lone surrogates
+# (invalid Unicode that JSON can carry and no database can store).
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
 
 

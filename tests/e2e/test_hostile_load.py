@@ -15,10 +15,14 @@ import random
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
 
+import pytest
 import requests
 
 from tests.helpers.answers import new_sender, passage_text, reply_text
+from tests.helpers.stack import Stack
 
 NAUGHTY = [
     "",
@@ -71,7 +75,22 @@ RANGES = [
     (0xFFF0, 0xFFFF),
     (0x1F600, 0x1F64F),
 ]
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    """A stack of its own, so that 4,000 messages do not crowd the session's database."""
+    own = Stack(Path(tmp_path_factory.mktemp("load")))
+    own.prepare()
+    try:
+        own.start_actions()
+        own.start_rasa()
+        yield own
+    finally:
+        own.stop_all()
 
 
 def generated(count: int, seed: int = 7) -> list[str]:

@@ -114,3 +114,12 @@ def test_migrations_go_down_and_up_again(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"events", "review_alembic_version"}
     migrate.upgrade(engine)
     assert migrate.current(engine) == migrate.head()
+
+
+def test_a_lone_surrogate_stored_by_an_older_server_does_not_stop_the_summary(engine: Engine) -> None:
+    ev.store(engine, "odd", ev.session_start(T0) + ev.walking_question(T0 + 1, text="walk\ud9a5ing?"))
+    ev.store(engine, "next", ev.session_start(T0 + 5) + ev.walking_question(T0 + 6))
+    refresh(engine)
+    rows = {row["sender_id"]: row for row in _all(engine)}
+    assert rows["odd"]["first_question"] == "walk\ufffding?"
+    assert rows["next"]["first_question"] == "Does walking help my back?"

@@ -20,3 +20,7 @@ def test_words_are_letters_or_digits():
     assert not has_words("😀 🙏 !!!")
     assert not has_words("")
     assert has_words("/restart") and has_words("ok")
+
+
+def test_lone_surrogates_are_dropped_and_real_emoji_kept():
+    assert clean_text("walk\ud800ing \udfff\U0001f600") == "walking \U0001f600"
