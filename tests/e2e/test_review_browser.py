@@ -231,10 +231,15 @@ def test_dashboard_shows_charts_and_their_tables(review_page: Page, seeded: Seed
     answered = page.locator("table", has=page.locator("caption", has_text="How user messages were answered"))
     emergencies = answered.locator("tbody tr", has=page.get_by_role("rowheader", name="Red flag: emergency"))
     expect(emergencies.locator("td").first).to_have_text(re.compile(r"^[1-9]\d*$"))
+    # The most frequent unanswered questions: other tests' questions may crowd
+    # the seeded one out of the top rows, so it is looked for on the full page.
     unanswered = page.locator("main table").last
-    expect(unanswered.get_by_role("cell", name=UNCOVERED)).not_to_have_count(0)
+    expect(unanswered.locator("tbody tr")).not_to_have_count(0)
     assert seeded.email not in page.content() and seeded.erased_email not in page.content()
     page.screenshot(path=str(artifacts / "review-dashboard.png"), full_page=True)
+    page.get_by_role("link", name="Unanswered questions").click()
+    expect(page.get_by_role("heading", name="Unanswered questions", level=1)).to_be_visible()
+    expect(page.get_by_text(UNCOVERED).first).to_be_visible()
 
 
 def test_filtering_to_red_flags_keeps_the_filter_in_the_url(
