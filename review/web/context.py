@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from review import audit
 from review.masking import mask
 from review.settings import Settings
 from review.users import User, get_user
@@ -69,6 +70,17 @@ class Ctx:
     @property
     def query(self) -> dict[str, str]:
         return dict(self.request.query_params)
+
+    def audit(self, action: str, *, sender_id: str | None = None, detail: str | None = None) -> None:
+        """Records what the signed-in staff member did (review/audit.py)."""
+        audit.record(
+            self.engine,
+            secret=self.settings.secret,
+            username=self.user.username if self.user else "",
+            action=action,
+            sender_id=sender_id,
+            detail=detail,
+        )
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         template = self.templates.get_template(name)

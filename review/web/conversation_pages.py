@@ -69,11 +69,8 @@ def list_export(ctx: Ctx) -> Response:
     _refresh(ctx)
     filters = Filters.from_query(ctx.query)
     rows = all_matching(ctx.engine, filters)
-    audit.record(
-        ctx.engine,
-        secret=ctx.settings.secret,
-        username=ctx.user.username if ctx.user else "",
-        action=audit.EXPORT,
+    ctx.audit(
+        audit.EXPORT,
         detail=f"list {kind}: {len(rows)} conversations; filters {urlencode(filters.to_query())}",
     )
     body = export.list_csv(rows) if kind == "csv" else export.list_json(rows)
@@ -108,13 +105,7 @@ def conversation_view(ctx: Ctx) -> Response:
     if not isinstance(found, Conversation):
         return found
     assert ctx.user is not None
-    audit.record(
-        ctx.engine,
-        secret=ctx.settings.secret,
-        username=ctx.user.username,
-        action=audit.VIEW,
-        sender_id=found.sender_id,
-    )
+    ctx.audit(audit.VIEW, sender_id=found.sender_id)
     return _show(ctx, found)
 
 
@@ -124,14 +115,7 @@ def conversation_unmask(ctx: Ctx) -> Response:
     if not isinstance(found, Conversation):
         return found
     assert ctx.user is not None
-    audit.record(
-        ctx.engine,
-        secret=ctx.settings.secret,
-        username=ctx.user.username,
-        action=audit.UNMASK,
-        sender_id=found.sender_id,
-        detail=f"conversation {found.summary.id}",
-    )
+    ctx.audit(audit.UNMASK, sender_id=found.sender_id, detail=f"conversation {found.summary.id}")
     return _show(ctx, found, unmasked=True)
 
 
@@ -192,14 +176,7 @@ def conversation_export(ctx: Ctx) -> Response:
     if not isinstance(found, Conversation):
         return found
     assert ctx.user is not None
-    audit.record(
-        ctx.engine,
-        secret=ctx.settings.secret,
-        username=ctx.user.username,
-        action=audit.EXPORT,
-        sender_id=found.sender_id,
-        detail=f"conversation {found.summary.id} as {kind}",
-    )
+    ctx.audit(audit.EXPORT, sender_id=found.sender_id, detail=f"conversation {found.summary.id} as {kind}")
     if kind == "csv":
         body = export.conversation_csv(found)
     elif kind == "json":

@@ -74,13 +74,7 @@ def unanswered_export(ctx: Ctx) -> Response:
     if chosen is None:
         return PlainTextResponse("That group is no longer there; reload the page.", 404)
     assert ctx.user is not None
-    audit.record(
-        ctx.engine,
-        secret=ctx.settings.secret,
-        username=ctx.user.username,
-        action=audit.EXPORT,
-        detail=f"unanswered group {group_id} as NLU examples ({chosen.count} messages)",
-    )
+    ctx.audit(audit.EXPORT, detail=f"unanswered group {group_id} as NLU examples ({chosen.count} messages)")
     examples = [mask(text) for text, _ in chosen.distinct()]
     body = unanswered.nlu_yaml(examples, intent=ctx.query.get("intent", "new_intent"))
     return download(body, "yml", f"unanswered-{group_id}-nlu")
