@@ -71,6 +71,8 @@ def pattern_features(finding: Finding, doc: Doc) -> list[float]:
         1.0 if finding.general_question else 0.0,
         1.0 if finding.hypothetical else 0.0,
         1.0 if first_person(doc) else 0.0,
+        1.0 if finding.long_ago else 0.0,
+        1.0 if finding.someone_else else 0.0,
     ]
 
 

@@ -120,6 +120,78 @@ HYPOTHETICAL_CUES = (
     " would it be ",
     " in case ",
 )
+# Told at a distance: an event long past, or one that happened to someone
+# else. A phrase of the pattern floor gives advice only when the message is not
+# told at a distance (the classifier still reads it as a whole).
+LONG_AGO_FORMS = (
+    re.compile(
+        r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|a few|few|several|many|"
+        r"some|a couple of|couple of|a couple) (years?|yrs?|decades?) (ago|back|before|earlier)\b"
+    ),
+    re.compile(r"\byears (ago|back|before|earlier)\b"),
+    re.compile(r"\bback in (the )?(day|\d{2,4}s?|nineties|eighties|seventies|noughties)\b"),
+    re.compile(r"\bin (19|20)\d\d\b"),
+    re.compile(
+        r"\b(when|while) (i|he|she|they|we) (was|were) (a |an |in |at |still )?"
+        r"(kid|child|teen|teenager|younger|little|baby|boy|girl|student|school|uni|college|pregnant|\d+)"
+    ),
+    re.compile(r"\bas a (kid|child|teen|teenager|boy|girl|youngster|student)\b"),
+    re.compile(r"\b(long|ages|decades) ago\b"),
+)
+OTHER_PEOPLE = {
+    "he",
+    "she",
+    "they",
+    "him",
+    "her",
+    "his",
+    "hers",
+    "their",
+    "mum",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "wife",
+    "husband",
+    "partner",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "friend",
+    "mate",
+    "colleague",
+    "neighbour",
+    "neighbor",
+    "nan",
+    "nana",
+    "gran",
+    "granny",
+    "grandma",
+    "grandmother",
+    "grandad",
+    "grandpa",
+    "grandfather",
+    "uncle",
+    "aunt",
+    "auntie",
+    "cousin",
+    "boyfriend",
+    "girlfriend",
+    "patient",
+    "client",
+    "coworker",
+    "co-worker",
+    "boss",
+    "flatmate",
+    "roommate",
+    "someone",
+    "somebody",
+    "people",
+}
+# Who the message speaks for: the writer ("I can't feel..."), not only as owner ("my friend...").
+FIRST_PERSON_SUBJECT = {"i", "me", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "i'll"}
 PAIR_WINDOW = 10
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "we", "our", "us"}
 GENERAL_TOPIC = {"red-flag", "warning-sign", "cauda-equina"}
@@ -202,6 +274,13 @@ class Finding:
     mentions: tuple[Mention, ...] = ()
     general_question: bool = False
     hypothetical: bool = False
+    long_ago: bool = False  # an event long past ("years ago", "as a kid")
+    someone_else: bool = False  # about another person, not the writer
+
+    def distanced(self, flag: str) -> bool:
+        """Whether a mention of ``flag`` is told at a distance. A history of
+        cancer is a red flag however long ago it was."""
+        return self.someone_else or (self.long_ago and flag != "history-of-cancer")
 
     @property
     def negated_only(self) -> bool:
@@ -274,11 +353,15 @@ class RedFlagDetector:
         positive = [m for m in mentions if not m.negated]
         asks = bool(self.general(doc)) or (bool(mentions) and asks_about_a_condition(doc))
         general = asks and not first_person(doc)
-        what_if = hypothetical(doc)
+        context = {
+            "hypothetical": hypothetical(doc),
+            "long_ago": long_ago(doc),
+            "someone_else": about_someone_else(doc),
+        }
         if general or not positive:
-            return Finding(None, None, None, tuple(mentions), general_question=general, hypothetical=what_if)
+            return Finding(None, None, None, tuple(mentions), general_question=general, **context)
         best = min(positive, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start))
-        return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions), hypothetical=what_if)
+        return Finding(FLAG_TIERS[best.flag], best.flag, best.text, tuple(mentions), **context)
 
     def rules(self) -> list[str]:
         """Every rule's name, as in ``Mention.rule``."""
@@ -328,6 +411,19 @@ def hypothetical(doc: Doc) -> bool:
     """A what-if question ("what if my legs ever went numb?")."""
     text = " " + " ".join(t.lower_ for t in doc) + " "
     return any(cue in text for cue in HYPOTHETICAL_CUES) or any(p.search(text) for p in HYPOTHETICAL_FORMS)
+
+
+def long_ago(doc: Doc) -> bool:
+    """An event told as long past ("years ago", "back in 2009", "as a kid")."""
+    text = " " + " ".join(t.lower_ for t in doc) + " "
+    return any(p.search(text) for p in LONG_AGO_FORMS)
+
+
+def about_someone_else(doc: Doc) -> bool:
+    """Another person is named and the writer never speaks as the subject
+    ("my husband can't feel his legs", not "I fell and so did my friend")."""
+    words = {t.lower_ for t in doc}
+    return bool(words & OTHER_PEOPLE) and not words & FIRST_PERSON_SUBJECT
 
 
 def asks_about_a_condition(doc: Doc) -> bool:

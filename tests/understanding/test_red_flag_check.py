@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from common import paths
 from understanding import red_flag_corpus
-from understanding.red_flag_check import RedFlagCheck
+from understanding.red_flag_check import RedFlagCheck, sentences
 from understanding.red_flag_model import Scores
 
 CONFIG = next(
@@ -133,14 +133,15 @@ def test_a_general_question_becomes_ask_red_flags(nlp):
 class PerSentence(FixedModel):
     """Scores the clause about shivering ``clause``, everything else 0.1."""
 
-    def __init__(self, clause: float, whole: float = 0.1) -> None:
+    def __init__(self, clause: float, whole: float = 0.1, message: str = "") -> None:
         self.clause = clause
         self.whole = whole
+        self.message = message or LONG
 
     def score(self, texts, embeddings, patterns):
         scores = []
         for text in texts:
-            p = self.clause if "shivering" in text and text != LONG else self.whole
+            p = self.clause if "shivering" in text and text != self.message else self.whole
             scores.append(replace(FEVER, probability=p, agreement=p))
         return scores
 
@@ -168,6 +169,26 @@ def test_a_sure_sentence_in_a_message_that_contradicts_it_is_only_asked_about(nl
     msg = message(nlp, LONG)
     RedFlagCheck(CONFIG, model=PerSentence(CONFIG["sentence_flag_threshold"], whole=0.1)).process([msg])
     assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_sure_sentence_in_a_message_told_long_ago_is_only_asked_about(nlp):
+    text = LONG.replace("Since Monday", "Years ago")
+    msg = message(nlp, text)
+    model = PerSentence(CONFIG["sentence_flag_threshold"], whole=CONFIG["triage_threshold"], message=text)
+    RedFlagCheck(CONFIG, model=model).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_sentence_is_scored_whole_as_well_as_clause_by_clause(nlp):
+    doc = nlp("My back is sore. Today my groin feels numb, like pins and needles. How far should I walk?")
+    assert [s.text for s in sentences(doc)] == [
+        "My back is sore.",
+        "Today my groin feels numb, like pins and needles.",
+        "Today my groin feels numb,",
+        "like pins and needles.",
+        "How far should I walk?",
+    ]
+    assert sentences(nlp("my groin feels numb")) == []
 
 
 # The trained classifier, on the data it learned from -------------------------------------------

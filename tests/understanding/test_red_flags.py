@@ -135,3 +135,27 @@ def test_the_vocabulary_file_reads_into_matcher_patterns(tmp_path):
 )
 def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
     assert check(text).general_question is general
+
+
+@pytest.mark.parametrize(
+    "text, long_ago, someone_else",
+    [
+        ("I fell off a ladder yesterday and my back hurts", False, False),
+        ("I fell off a ladder years ago, my back is fine now", True, False),
+        ("back in 2011 I had numbness in my groin after a fall", True, False),
+        ("when I was a kid I broke my back falling off a wall", True, False),
+        ("my husband can't feel his legs this morning", False, True),
+        ("my friend wet herself after her operation", False, True),
+        ("I can't feel my legs and my wife is driving me in", False, False),
+    ],
+)
+def test_a_message_told_at_a_distance_is_recognised(check, text, long_ago, someone_else):
+    finding = check(text)
+    assert (finding.long_ago, finding.someone_else) == (long_ago, someone_else)
+
+
+def test_a_history_of_cancer_is_never_told_at_a_distance(check):
+    finding = check("I had breast cancer ten years ago and my back hurts at night")
+    assert finding.long_ago
+    assert not finding.distanced("history-of-cancer")
+    assert finding.distanced("serious-fall-or-accident")
