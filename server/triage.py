@@ -7,7 +7,8 @@ server, so it works on every channel and without the action server:
 * "yes" (typed, or the button) gives the advice of the flag's tier; so does
   "not sure", the safe side of a safety question;
 * "no" answers what the first message asked, if it asked a guidance
-  question, or says that nothing points to urgent care;
+  question (an intent of the routes, or passages the retrieval found), or
+  says that nothing points to urgent care;
 * anything else is understood as a new message. A red flag in the reply
   wins, unless it is the one asked about ("no, I've been dieting" after a
   question about weight loss is a "no").
@@ -24,8 +25,10 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 
 from common.names import (
+    GUIDANCE_KEY,
     INTENT_AFFIRM,
     INTENT_DENY,
+    INTENT_GUIDANCE,
     INTENT_TRIAGE_CLEAR,
     RED_FLAG_KEY,
     RESPONSE_TRIAGE_QUESTION,
@@ -112,7 +115,12 @@ def resolve(
         parse_data[RED_FLAG_KEY]["triage"] = record
         return
     held = pending.get("held_intent")
-    name = held if held in set(answerable) else INTENT_TRIAGE_CLEAR
+    held_guidance = pending.get("held_guidance")
+    if held == INTENT_GUIDANCE and held_guidance:
+        parse_data[GUIDANCE_KEY] = held_guidance
+        name = INTENT_GUIDANCE
+    else:
+        name = held if held in set(answerable) else INTENT_TRIAGE_CLEAR
     parse_data["intent"] = {"name": name, "confidence": 1.0}
     parse_data["intent_ranking"] = [parse_data["intent"]]
     parse_data[RED_FLAG_KEY] = {"tier": None, "triage": record}

@@ -112,6 +112,15 @@ def test_no_answers_the_question_the_first_message_asked():
     assert parse["red_flag"] == {"tier": None, "triage": {"flag": "saddle-numbness", "answer": "no"}}
 
 
+def test_no_answers_the_passages_the_retrieval_found_for_the_first_message():
+    plan = {"intents": [], "passages": [{"document": "desk", "key": "item-2"}], "uncovered": None}
+    pending = {**POSSIBLE, "held_intent": "ask_guidance", "held_guidance": plan}
+    parse = {"text": "no", "intent": {"name": "deny", "confidence": 0.99}, "guidance": {"passages": []}}
+    triage.resolve(parse, pending, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_guidance"
+    assert parse["guidance"] == plan
+
+
 def test_no_without_a_question_to_answer_says_nothing_urgent_was_found():
     parse = {"text": "no", "intent": {"name": "deny", "confidence": 0.99}}
     triage.resolve(parse, {**POSSIBLE, "held_intent": "nlu_fallback"}, {"ask_walking_helps"}, updates)
