@@ -13,7 +13,6 @@ that feeds the intent classifier, so each message is embedded once.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from importlib import util as importlib_util
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from common import settings
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -84,7 +85,7 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, "2"))
+        options.intra_op_num_threads = settings.current().embedding_threads  # THREADS_ENV
         options.enable_cpu_mem_arena = False
         options.inter_op_num_threads = 1
         options.log_severity_level = 3

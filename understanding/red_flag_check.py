@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -45,12 +44,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc, Span
 
-from common import paths
+from common import paths, settings
 from common.names import (
     EMERGENCY,
     ENTITY_EMERGENCY_NUMBER,
     ENTITY_RED_FLAG_TIER,
     ENTITY_TRIAGE_FLAG,
+    GUIDANCE_KEY,
     INTENT_ASK_RED_FLAGS,
     INTENT_FOR_TIER,
     INTENT_RED_FLAG_POSSIBLE,
@@ -73,10 +73,11 @@ from understanding.sentence_featurizer import sentence_embedding
 
 logger = logging.getLogger(__name__)
 
-EMERGENCY_NUMBER_ENV = "WALKWISE_EMERGENCY_NUMBER"
+EMERGENCY_NUMBER_ENV = "WALKWISE_EMERGENCY_NUMBER"  # read by common/settings.py
 MAX_PHRASE_CHARS = 200
 MODEL_FILE = "red_flag_model.pkl"
-SENTENCE_BREAKS = {".", "!", "?", ";", ",", "\n"}
+SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
+CLAUSE_BREAKS = {","}
 MIN_SENTENCE_TOKENS = 3
 
 
@@ -136,7 +137,8 @@ def red_flag_intent(parse_data: Dict[Text, Any]) -> Optional[Text]:
 
 
 def configured_emergency_number() -> Optional[Text]:
-    return os.environ.get(EMERGENCY_NUMBER_ENV, "").strip() or None
+    """``WALKWISE_EMERGENCY_NUMBER``, checked at start-up (common/settings.py)."""
+    return settings.current().emergency_number
 
 
 def inputs_digest() -> Text:
@@ -161,15 +163,31 @@ def inputs_digest() -> Text:
 
 
 def sentences(doc: Doc) -> List[Span]:
-    """The sentences and clauses of a message of more than one."""
-    spans, start = [], 0
-    for token in doc:
-        if token.text in SENTENCE_BREAKS or "\n" in token.text:
-            spans.append(doc[start : token.i + 1])
-            start = token.i + 1
-    spans.append(doc[start:])
-    spans = [s for s in spans if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS]
+    """The sentences of a message of more than one, and the clauses of each
+    (split at commas): a clause alone can lose what the rest of its sentence
+    says ("my groin feels numb, like pins and needles")."""
+    spans: List[Span] = []
+    for sentence in _split(doc[:], SENTENCE_BREAKS):
+        clauses = _split(sentence, CLAUSE_BREAKS)
+        spans += [sentence] + (clauses if len(clauses) > 1 else [])
+    whole = (0, len(doc))
+    spans = [
+        s
+        for s in spans
+        if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS and (s.start, s.end) != whole
+    ]
     return spans if len(spans) > 1 else []
+
+
+def _split(span: Span, breaks: set) -> List[Span]:
+    parts, start = [], span.start
+    for token in span:
+        if token.text in breaks or "\n" in token.text:
+            parts.append(span.doc[start : token.i + 1])
+            start = token.i + 1
+    if start < span.end:
+        parts.append(span.doc[start : span.end])
+    return [p for p in parts if len(p)]
 
 
 def _denied_or_asked(span: Span, finding: Finding) -> bool:
@@ -366,9 +384,16 @@ class RedFlagCheck(GraphComponent):
         # message, gets the advice; one that only looks like one gets the
         # triage question: its context may explain it.
         # (The whole must not contradict it: a clause read alone loses its
-        # context, "years ago" or "my friend" in the clause before.)
+        # context, "years ago" or "my friend" in the clause before, which
+        # the whole message is checked for.)
         sure_clause = sentence and sentence.agreement >= self.config["sentence_flag_threshold"]
-        if sure_clause and sentence and probability >= self.config["triage_threshold"] and not doubtful:
+        if (
+            sure_clause
+            and sentence
+            and not doubtful
+            and not finding.distanced(sentence.flag)
+            and probability >= self.config["pattern_floor"]
+        ):
             tier, flag = self._tier_and_flag(sentence)
             self._mark(
                 message,
@@ -413,11 +438,15 @@ class RedFlagCheck(GraphComponent):
         return scores.flag_probability >= self.config["specific_question_confidence"]
 
     def _floor_mention(self, finding: Finding) -> Optional[Mention]:
-        """The first mention, not negated, of a rule of the floor."""
+        """The first mention, not negated, of a rule of the floor, unless the
+        message tells it at a distance (long ago, or about someone else):
+        then the classifier decides."""
         if self.model is None or finding.general_question or finding.hypothetical:
             return None
         floor: frozenset[str] = getattr(self.model, "floor_rules", frozenset())
-        found = [m for m in finding.mentions if not m.negated and m.rule in floor]
+        found = [
+            m for m in finding.mentions if not m.negated and m.rule in floor and not finding.distanced(m.flag)
+        ]
         return min(found, key=lambda m: (FLAG_TIERS[m.flag] != EMERGENCY, m.start)) if found else None
 
     def _tier_and_flag(self, scores: Scores) -> tuple[Text, Text]:
@@ -471,6 +500,8 @@ class RedFlagCheck(GraphComponent):
                 "tier": None,
                 "possible": {"flag": flag, "tier": tier, "score": round(score, 3), "phrase": phrase},
                 "held_intent": held,
+                # What the guidance retrieval found, answered if the reply is "no".
+                "held_guidance": message.get(GUIDANCE_KEY),
             },
             add_to_output=True,
         )
