@@ -123,3 +123,36 @@ def test_a_lone_surrogate_stored_by_an_older_server_does_not_stop_the_summary(en
     rows = {row["sender_id"]: row for row in _all(engine)}
     assert rows["odd"]["first_question"] == "walk\ufffding?"
     assert rows["next"]["first_question"] == "Does walking help my back?"
+
+
+def test_a_turn_the_bot_could_not_read_is_summarised_when_it_is_written_later(engine: Engine) -> None:
+    """server/hardening.py keeps a message whose conversation could not be read,
+    with the apology, and the tracker store appends them when the database is
+    back: after the conversation's events, with earlier timestamps than rows
+    already summarised, and with no intent when it could not be parsed."""
+    ev.store(engine, "dora", ev.session_start(T0) + ev.walking_question(T0 + 1))
+    ev.store(engine, "erin", ev.session_start(T0 + 50) + ev.walking_question(T0 + 51))
+    assert refresh(engine) == 14
+    unread = ev.user("Is walking good for my posture?", T0 + 30)
+    unread["parse_data"]["intent"] = {"name": None, "confidence": 0.0}
+    apology = ev.bot("Sorry, I can't reach my records right now", T0 + 30.1)
+    apology["metadata"] = {"walkwise": {"reason": "database_unavailable"}}
+    ev.store(engine, "dora", [unread, apology, ev.action("action_listen", T0 + 30.2)])
+    ev.store(engine, "dora", ev.walking_question(T0 + 60, text="Does walking help my mood?"))
+    assert refresh(engine) == 7
+    dora = [row for row in _all(engine) if row["sender_id"] == "dora"]
+    assert len(dora) == 1
+    assert dora[0]["user_turns"] == 3 and dora[0]["last_at"] == T0 + 60.3
+    with engine.connect() as connection:
+        rows = (
+            connection.execute(
+                select(messages).where(messages.c.sender_id == "dora").order_by(messages.c.event_id)
+            )
+            .mappings()
+            .all()
+        )
+    assert [(r["text"], r["intent"], r["answered_from_guidance"]) for r in rows] == [
+        ("Does walking help my back?", "ask_walking_benefits", True),
+        ("Is walking good for my posture?", None, False),
+        ("Does walking help my mood?", "ask_walking_benefits", True),
+    ]
