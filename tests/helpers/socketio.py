@@ -9,7 +9,7 @@ from tests.helpers.stack import WIDGET_ORIGIN_PORT
 ORIGIN = f"http://127.0.0.1:{WIDGET_ORIGIN_PORT}"
 
 
-async def open_session(stack, session_id=None, origin=ORIGIN):
+async def open_session(stack, session_id=None, origin=ORIGIN, transports=("websocket",)):
     client = socketio.AsyncClient(reconnection=False)
     events: dict[str, asyncio.Queue] = {
         name: asyncio.Queue() for name in ("session_confirm", "bot_uttered", "session_error")
@@ -19,7 +19,7 @@ async def open_session(stack, session_id=None, origin=ORIGIN):
     await client.connect(
         stack.url,
         headers={"Origin": origin} if origin else {},
-        transports=["websocket"],
+        transports=list(transports),
         socketio_path="/socket.io",
         wait_timeout=10,
     )
