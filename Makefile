@@ -1,4 +1,4 @@
-.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev review review-scale hung-action
+.PHONY: help install run test train chat ingest coverage evaluate redflags redflags-cv redflags-old redflags-cost redflags-representation embedding-check first-answer guidance-questions guidance-dev review review-scale hung-action turn-speed cluster tracker-history
 help:  ## List the verbs
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 install:  ## Install everything (venv, packages, spaCy pipeline, guidance store)
@@ -41,3 +41,9 @@ review-scale:  ## The review tool's list and search pages over 100,000 generated
 	PYTHONPATH=. .venv/bin/python -m benchmarks.review_scale
 hung-action:  ## Time to the apology when the action server hangs
 	PYTHONPATH=. .venv/bin/python -m benchmarks.hung_action
+turn-speed:  ## Turn speed, memory, cold start: WalkWise beside Rasa's rasa-init configuration (QUICK=1: small counts)
+	PYTHONPATH=. .venv/bin/python -m benchmarks.turn_speed $(if $(QUICK),--quick)
+cluster:  ## HAProxy on :5000, two Rasa servers, PostgreSQL and Redis (scripts/cluster)
+	scripts/cluster
+tracker-history:  ## A turn at the start and after 100 turns of one conversation: tracker store alone, whole server
+	PYTHONPATH=. .venv/bin/python -m benchmarks.tracker_history

@@ -16,35 +16,52 @@ Installed once, before Rasa starts, by ``python -m server``:
   intents or restart a conversation;
 * a red flag found by the NLU check keeps its intent even when the message
   was a ``/payload`` (Rasa's regex handler would otherwise replace it), and a
-  red flag in a message that was cut still gets its advice.
+  red flag in a message that was cut still gets its advice;
+* a sender over the rate limit (``server/rate_limit.py``) gets "please slow
+  down" instead of the dialogue, unless the message shows a red flag; the
+  message and the reply are stored as usual;
+* the tracker store is used as it is, not inside stock Rasa's
+  ``FailSafeTrackerStore`` (which silently kept turns in memory only, pitfall
+  #2): ``server/tracker_store.py`` retries and journals failed writes, and a
+  conversation that cannot be read gets an apology instead of an empty
+  conversation (the message and the apology are journalled and added to it
+  when the database is back); ``GET /ready`` says whether the database and the action
+  server answer (``server/readiness.py``); events read back are resolved to
+  their classes once per type, not by a walk of every class each time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
-import os
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Tuple
 
+import rasa.core.run
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Sanic
 
 from common import messages, paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
-from server import erasure, triage
+from common.settings import current as current_settings
+from server import erasure, readiness, triage
+from server.rate_limit import RateLimiter
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
+from server.tracker_store import TrackerStoreUnavailable, WalkWiseTrackerStore
 from understanding.red_flag_check import configured_emergency_number, red_flag_intent, red_flag_updates
 from understanding.red_flags import RedFlagDetector
 
 logger = logging.getLogger(__name__)
-
-ACTION_TIMEOUT_ENV = "WALKWISE_ACTION_TIMEOUT"
-DEFAULT_ACTION_TIMEOUT = 2.0
 
 _installed = False
 
@@ -109,8 +126,27 @@ def unoffered_payload_as_text(message: UserMessage, tracker: DialogueStateTracke
     metadata = dict(message.metadata or {})
     metadata[METADATA_KEY] = {**(metadata.get(METADATA_KEY) or {}), "typed_payload": text}
     message.metadata = metadata
-    message.text = text.lstrip("/").replace("_", " ") or text
+    message.text = payload_words(text)
     logger.info("payload from %s was not offered; read as text", message.sender_id)
+
+
+def payload_words(payload: str) -> str:
+    """The words of a typed ``/intent{"key": "value"}``: the intent's name, then
+    each text value as a sentence of its own (``ask flare up. I wet myself.``)."""
+    name, _, rest = payload.lstrip("/").partition("{")
+    words = [name.replace("_", " ").strip()]
+    try:
+        values = json.loads("{" + rest) if rest else {}
+    except ValueError:
+        values = None
+    if isinstance(values, dict):
+        words += [
+            str(v).strip() for v in values.values() if isinstance(v, (str, int, float)) and str(v).strip()
+        ]
+    elif rest:
+        words.append(rest.rstrip("}"))
+    text = ". ".join(w.rstrip(".") for w in words if w)
+    return text or payload
 
 
 def answer_triage(parse_data: Dict[str, Any], tracker: DialogueStateTracker) -> None:
@@ -146,11 +182,12 @@ def _answerable_intents() -> frozenset:
 
 
 def action_timeout() -> float:
-    raw = os.environ.get(ACTION_TIMEOUT_ENV, "")
-    try:
-        return float(raw) if raw else DEFAULT_ACTION_TIMEOUT
-    except ValueError:
-        raise SystemExit(f"{ACTION_TIMEOUT_ENV} must be a number of seconds, not {raw!r}") from None
+    return current_settings().action_timeout
+
+
+def rate_limiter() -> RateLimiter:
+    settings = current_settings()
+    return RateLimiter(settings.rate_limit, settings.rate_window)
 
 
 def _bot_says(text: str, **walkwise: Any) -> BotUttered:
@@ -228,11 +265,14 @@ async def run_prediction_loop(
     processor: MessageProcessor,
     output_channel: OutputChannel,
     tracker: DialogueStateTracker,
+    *,
+    limiter: RateLimiter | None = None,
 ) -> None:
     """MessageProcessor._run_prediction_loop: a message that was cut gets "too
-    long" (unless it holds a red flag), and a turn never ends in silence (stock
-    Rasa says nothing after /restart or an unknown payload). A confirmed
-    "delete my data" erases the conversation instead (server/erasure.py)."""
+    long", and one over the ``limiter``'s rate "please slow down" (unless it
+    holds a red flag); a turn never ends in silence (stock Rasa says nothing
+    after /restart or an unknown payload). A confirmed "delete my data" erases
+    the conversation instead (server/erasure.py)."""
     intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
     if intent == erasure.INTENT_ERASE_CONFIRMED:
         await erase_conversation(processor, output_channel, tracker)
@@ -241,6 +281,10 @@ async def run_prediction_loop(
     if _was_truncated(tracker) and not flagged:
         logger.info("message from %s cut at %d characters", tracker.sender_id, MAX_MESSAGE_CHARS)
         await _say(tracker, output_channel, _bot_says(messages.MESSAGE_TOO_LONG, reason="too_long"))
+        return
+    if limiter is not None and not flagged and not limiter.allow(tracker.sender_id):
+        logger.info("message from %s over the rate limit; asked to slow down", tracker.sender_id)
+        await _say(tracker, output_channel, _bot_says(messages.SLOW_DOWN, reason="rate_limited"))
         return
     await original(processor, output_channel, tracker)
     turn = _turn_events(tracker)
@@ -304,6 +348,110 @@ async def run_remote_action(
         return [_bot_says(messages.ACTION_UNAVAILABLE, action_failed=action.name(), reason=reason)]
 
 
+async def apologise_when_store_unavailable(
+    original: Callable[..., Any], processor: MessageProcessor, message: UserMessage
+) -> Any:
+    """MessageProcessor.handle_message: when the conversation cannot be read
+    from the database (after the store's own tries), the person gets an apology
+    and the message goes no further. Stock Rasa's FailSafeTrackerStore went on
+    with an empty conversation that was then never stored (pitfall #2). The
+    message and the apology are journalled, to be added to the conversation
+    when the database is back: every message that got an answer is kept."""
+    try:
+        return await original(processor, message)
+    except TrackerStoreUnavailable as error:
+        logger.error(
+            "message from %s not handled: its conversation could not be read (%s)",
+            message.sender_id,
+            type(error.cause).__name__,
+        )
+        channel = message.output_channel
+        said = await unread_message(processor, message)
+        apology = _bot_says(messages.DATABASE_UNAVAILABLE, reason="database_unavailable")
+        await channel.send_response(message.sender_id, apology.message())
+        # action_listen ends the turn as in any other: the next turn's rules
+        # match (a conversation whose first message got the apology has no
+        # session start, and without it Rasa would not understand the next one).
+        turn = [event.as_dict() for event in (said, apology, ActionExecuted(ACTION_LISTEN_NAME))]
+        store = processor.tracker_store if processor is not None else None
+        if isinstance(store, WalkWiseTrackerStore):
+            try:
+                await store.keep_unread_turn(message.sender_id, turn, error.cause)
+            except Exception:  # logged (CRITICAL) by the store; the person has their answer
+                pass
+        return channel.messages if isinstance(channel, CollectingOutputChannel) else None
+
+
+async def unread_message(processor: MessageProcessor | None, message: UserMessage) -> UserUttered:
+    """The message as Rasa stores it, parsed without the conversation (the
+    NLU needs none, so a red flag shows in the review tool), or with a minimal
+    parse (no intent) when that fails too."""
+    parse_data: Dict[str, Any] | None = message.parse_data
+    if not parse_data and processor is not None:
+        try:
+            parse_data = await processor.parse_message(message, None)
+        except Exception as error:
+            logger.error("message from %s could not be parsed (%s)", message.sender_id, type(error).__name__)
+    if not parse_data:
+        parse_data = {"text": message.text, "intent": {"name": None, "confidence": 0.0}, "entities": []}
+    return UserUttered(
+        message.text,
+        parse_data.get("intent"),
+        parse_data.get("entities"),
+        parse_data,
+        input_channel=message.input_channel,
+        message_id=message.message_id,
+        metadata=message.metadata,
+    )
+
+
+def unwrapped_tracker_store(
+    original: Callable[..., Any], store: TrackerStore | None, domain: Domain
+) -> TrackerStore:
+    """Agent._create_tracker_store: WalkWise's tracker store is used as it is.
+    Stock Rasa wraps every store in FailSafeTrackerStore, which on a failed
+    save keeps the turn in memory only, and on a failed read starts an empty
+    conversation whose turns are never written, logging nothing useful
+    (pitfall #2). Other stores keep the wrapper, with a warning."""
+    if isinstance(store, WalkWiseTrackerStore):
+        store.domain = domain
+        return store
+    if store is not None and not isinstance(store, InMemoryTrackerStore):
+        logger.warning(
+            "tracker store %s is not server.tracker_store.WalkWiseTrackerStore: "
+            "turns are lost silently when its database fails",
+            type(store).__name__,
+        )
+    result: TrackerStore = original(store, domain)
+    return result
+
+
+_event_classes: Dict[str, Any] = {}
+
+
+def resolve_event_type(original: Callable[..., Any], type_name: str, default: Any = None) -> Any:
+    """Event.resolve_by_type, remembered by type name. Stock Rasa walks every
+    Event subclass (recursively, asking ``inspect.isabstract`` of each) for
+    every event it reads back: about 75 µs an event, most of the time it takes
+    to read a long conversation from the tracker store (pitfall #11)."""
+    found = _event_classes.get(type_name)
+    if found is None:
+        found = original(type_name, default)
+        if getattr(found, "type_name", None) == type_name:
+            _event_classes[type_name] = found
+    return found
+
+
+def add_readiness(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Sanic:
+    """rasa.core.run.configure_app: the app also answers ``GET /ready`` and,
+    once started, says whether the tracker store's database answered and
+    starts its journal's flusher (server/readiness.py). Stock Rasa has no
+    readiness check: ``/`` answers while the database is down."""
+    app: Sanic = original(*args, **kwargs)
+    readiness.register(app)
+    return app
+
+
 def patched(original: Callable[..., Any], patch: Callable[..., Any], **options: Any) -> Callable[..., Any]:
     """``original`` with ``patch`` wrapped around it."""
 
@@ -314,8 +462,18 @@ def patched(original: Callable[..., Any], patch: Callable[..., Any], **options: 
     return run
 
 
+def patched_sync(original: Callable[..., Any], patch: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` (not a coroutine function) with ``patch`` wrapped around it."""
+
+    @functools.wraps(original)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return patch(original, *args, **kwargs)
+
+    return run
+
+
 def install() -> None:
-    """Patches Rasa's message processor and remote action. Idempotent."""
+    """Patches Rasa's message processor, remote action, agent and app. Idempotent."""
     global _installed
     if _installed:
         return
@@ -323,8 +481,18 @@ def install() -> None:
     wiring: list[tuple[Any, str, Callable[..., Any], dict[str, Any]]] = [
         (MessageProcessor, "handle_message", handle_message, {}),
         (MessageProcessor, "parse_message", parse_message, {}),
-        (MessageProcessor, "_run_prediction_loop", run_prediction_loop, {}),
+        (MessageProcessor, "_run_prediction_loop", run_prediction_loop, {"limiter": rate_limiter()}),
         (RemoteAction, "run", run_remote_action, {"timeout": action_timeout()}),
+        # Outermost, so that it also covers the patches above.
+        (MessageProcessor, "handle_message", apologise_when_store_unavailable, {}),
     ]
     for owner, name, patch, options in wiring:
         setattr(owner, name, patched(getattr(owner, name), patch, **options))
+    plain: list[tuple[Any, str, Callable[..., Any]]] = [
+        (Agent, "_create_tracker_store", unwrapped_tracker_store),  # staticmethods
+        (Event, "resolve_by_type", resolve_event_type),
+        (rasa.core.run, "configure_app", add_readiness),
+    ]
+    for owner, name, patch in plain:
+        wrapped = patched_sync(getattr(owner, name), patch)
+        setattr(owner, name, staticmethod(wrapped) if isinstance(owner, type) else wrapped)

@@ -48,6 +48,9 @@ def stack(tmp_path_factory, fake_api) -> Iterator[Stack]:
         WALKWISE_TELEGRAM_API_URL=f"{fake_api.url}/telegram",
         WALKWISE_WIDGET_ORIGINS=f"http://127.0.0.1:{WIDGET_ORIGIN_PORT},http://localhost:{WIDGET_ORIGIN_PORT}",
         WALKWISE_SESSION_SECRET="test-session-secret",
+        # The tests write faster than people (the symptom screen twice is 22
+        # messages); the rate limit has its own stack in test_limits_logs_api.py.
+        WALKWISE_RATE_LIMIT="100",
     )
     stack.prepare()
     try:

@@ -68,6 +68,9 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     extra_credentials: str = ""
+    # endpoints.yml's tracker_store block; "" is WalkWise's store on tracker_db (SQLite)
+    tracker_store: str = ""
+    rasa_args: list[str] = field(default_factory=list)  # added to `python -m server run`
     model: Path = MODEL
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -102,7 +105,11 @@ class Stack:
         )
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.tracker_db}\n"
+            + (
+                self.tracker_store
+                or "tracker_store:\n  type: server.tracker_store.WalkWiseTrackerStore\n"
+                f"  dialect: sqlite\n  db: {self.tracker_db}\n  journal: {self.workdir / 'tracker-journal'}\n"
+            )
         )
         credentials = (ROOT / "credentials.yml").read_text() + self.extra_credentials
         (self.workdir / "credentials.yml").write_text(credentials)
@@ -137,6 +144,7 @@ class Stack:
                 str(self.rasa_port),
                 "--interface",
                 "127.0.0.1",
+                *self.rasa_args,
             ],
             cwd=ROOT,
             env=self._env(),
@@ -165,3 +173,20 @@ class Stack:
         )
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def stored_events_at(url: str, sender: str) -> list[tuple[str, dict[str, Any]]]:
+    """(type, data) of each event stored for ``sender`` in the tracker store at a
+    SQLAlchemy ``url`` (PostgreSQL, for the cluster), in order."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
+                {"sender": sender},
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [(kind, json.loads(data)) for kind, data in rows]

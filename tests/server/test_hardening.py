@@ -14,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from common import messages
 from server import hardening
+from server.rate_limit import RateLimiter
 from server.text_input import MAX_MESSAGE_CHARS
 from tests.helpers.running import run_async
 
@@ -152,6 +153,38 @@ def test_a_cut_message_with_a_red_flag_still_gets_the_advice():
     assert len(original.calls) == 1
 
 
+def test_a_message_over_the_rate_limit_is_asked_to_slow_down_and_recorded():
+    limiter = RateLimiter(1, 60, clock=lambda: 0.0)
+    original = Recorder()
+    first = tracker_with(UserUttered("hi", intent={"name": "greet"}))
+    run(hardening.run_prediction_loop(original, None, CollectingOutputChannel(), first, limiter=limiter))
+    assert len(original.calls) == 1
+    second = tracker_with(UserUttered("does walking help?", intent={"name": "ask_walking_helps"}))
+    channel = CollectingOutputChannel()
+    run(hardening.run_prediction_loop(original, None, channel, second, limiter=limiter))
+    assert len(original.calls) == 1, "the dialogue did not run"
+    assert channel.messages[-1]["text"] == messages.SLOW_DOWN
+    reply = second.events[-1]
+    assert isinstance(reply, BotUttered) and reply.metadata["walkwise"]["reason"] == "rate_limited"
+
+
+def test_a_red_flag_over_the_rate_limit_still_gets_the_advice():
+    limiter = RateLimiter(1, 60, clock=lambda: 0.0)
+    assert limiter.allow("someone")
+    original = Recorder()
+    flagged = UserUttered(
+        "I wet myself",
+        intent={"name": "red_flag_emergency"},
+        parse_data={"intent": {"name": "red_flag_emergency"}, "red_flag": {"tier": "emergency"}},
+    )
+    run(
+        hardening.run_prediction_loop(
+            original, None, CollectingOutputChannel(), tracker_with(flagged), limiter=limiter
+        )
+    )
+    assert len(original.calls) == 1
+
+
 # run_remote_action ------------------------------------------------------------------------------
 
 
@@ -216,3 +249,158 @@ def test_install_wraps_each_function_once():
         RemoteAction.run,
     ):
         assert function.__module__ == "server.hardening" or hasattr(function, "__wrapped__")
+
+
+# the tracker store (pitfall #2) ----------------------------------------------------------------
+
+
+def test_a_conversation_that_cannot_be_read_gets_an_apology_and_goes_no_further():
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from server.tracker_store import TrackerStoreUnavailable
+
+    async def unreadable(*args: Any) -> None:
+        raise TrackerStoreUnavailable("someone", OSError("database away"))
+
+    channel = CollectingOutputChannel()
+    original = Recorder(effect=unreadable)
+    replies = run(
+        hardening.apologise_when_store_unavailable(original, None, UserMessage("hi", channel, "someone"))
+    )
+    assert [reply["text"] for reply in replies] == [messages.DATABASE_UNAVAILABLE]
+    assert len(original.calls) == 1
+
+
+def test_the_unread_message_and_its_apology_are_journalled_for_the_conversation(tmp_path):
+    """Every message that got an answer is kept: the message (parsed without
+    the conversation), the apology marked for staff, and action_listen go to
+    the store's journal, to be added after the conversation's stored events."""
+    from types import SimpleNamespace
+
+    from rasa.shared.core.domain import Domain
+
+    from server.tracker_store import TrackerStoreUnavailable, WalkWiseTrackerStore
+
+    store = WalkWiseTrackerStore(
+        domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "c.db"), journal=str(tmp_path / "journal")
+    )
+    parse = {
+        "text": "does walking help",
+        "intent": {"name": "ask_walking", "confidence": 0.9},
+        "entities": [],
+    }
+
+    async def unreadable(*args: Any) -> None:
+        raise TrackerStoreUnavailable("someone", OSError("database away"))
+
+    async def parse_message(message: UserMessage, tracker: Any) -> dict:
+        assert tracker is None
+        return parse
+
+    async def scenario(processor: Any, text: str) -> list:
+        message = UserMessage(
+            text, CollectingOutputChannel(), "someone", input_channel="rest", message_id="m1"
+        )
+        replies = await hardening.apologise_when_store_unavailable(
+            Recorder(effect=unreadable), processor, message
+        )
+        await store.close()
+        return replies
+
+    replies = run(
+        scenario(SimpleNamespace(tracker_store=store, parse_message=parse_message), "does walking help")
+    )
+    assert [reply["text"] for reply in replies] == [messages.DATABASE_UNAVAILABLE]
+    user, bot, listen = store.journal.pending("someone")
+    assert (user["event"], user["text"], user["parse_data"]["intent"]["name"]) == (
+        "user",
+        "does walking help",
+        "ask_walking",
+    )
+    assert (user["input_channel"], user["message_id"]) == ("rest", "m1")
+    assert (bot["event"], bot["text"]) == ("bot", messages.DATABASE_UNAVAILABLE)
+    assert bot["metadata"] == {"walkwise": {"reason": "database_unavailable"}}
+    assert (listen["event"], listen["name"]) == ("action", "action_listen")
+    assert user["timestamp"] <= bot["timestamp"] <= listen["timestamp"]
+
+    async def unparseable(message: UserMessage, tracker: Any) -> dict:
+        raise RuntimeError("model away")
+
+    run(scenario(SimpleNamespace(tracker_store=store, parse_message=unparseable), "second"))
+    second = store.journal.pending("someone")[3]
+    assert second["text"] == "second" and second["parse_data"]["intent"] == {"name": None, "confidence": 0.0}
+
+
+def test_other_errors_are_not_turned_into_the_apology():
+    async def broken(*args: Any) -> None:
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError):
+        run(hardening.apologise_when_store_unavailable(Recorder(effect=broken), None, UserMessage("hi")))
+
+
+def test_walkwise_store_is_not_wrapped_in_the_fail_safe_store(tmp_path):
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from server.tracker_store import WalkWiseTrackerStore
+
+    def stock(store: Any, domain: Any) -> Any:
+        return FailSafeTrackerStore(store)
+
+    domain = Domain.empty()
+    ours = WalkWiseTrackerStore(dialect="sqlite", db=str(tmp_path / "c.db"))
+    assert hardening.unwrapped_tracker_store(stock, ours, domain) is ours
+    assert ours.domain is domain
+    other = hardening.unwrapped_tracker_store(stock, InMemoryTrackerStore(domain), domain)
+    assert isinstance(other, FailSafeTrackerStore)
+
+
+def test_the_app_gets_the_readiness_route():
+    from sanic import Sanic
+
+    app = hardening.add_readiness(lambda name: Sanic(name), "walkwise_readiness_test")
+    assert any(route.path == "ready" for route in app.router.routes)
+
+
+def test_event_types_are_resolved_once_then_remembered():
+    from rasa.shared.core.events import ActionExecuted as Executed
+    from rasa.shared.core.events import Event
+
+    walks: list[str] = []
+
+    def stock(type_name: str, default: Any = None) -> Any:
+        walks.append(type_name)
+        return {Executed.type_name: Executed}.get(type_name, default)
+
+    hardening._event_classes.pop(Executed.type_name, None)
+    assert hardening.resolve_event_type(stock, Executed.type_name) is Executed
+    assert hardening.resolve_event_type(stock, Executed.type_name) is Executed
+    assert walks == [Executed.type_name]
+    assert hardening.resolve_event_type(stock, "no_such_event", Event) is Event
+    assert "no_such_event" not in hardening._event_classes
+
+
+def test_install_wraps_the_agent_events_and_app_once():
+    import rasa.core.run
+    from rasa.core.agent import Agent
+    from rasa.shared.core.events import Event
+
+    hardening.install()
+    hardening.install()
+    for function in (Agent._create_tracker_store, Event.resolve_by_type, rasa.core.run.configure_app):
+        assert hasattr(function, "__wrapped__") and not hasattr(function.__wrapped__, "__wrapped__")
+
+
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ('/ask_flare_up{"note": "I wet myself"}', "ask flare up. I wet myself"),
+        ('/ask_flare_up{"emergency_number": "555"}', "ask flare up. 555"),
+        ("/red_flag_emergency", "red flag emergency"),
+        ("/restart", "restart"),
+        ("/ask_posture{not json", "ask posture. not json"),
+    ],
+)
+def test_a_typed_payload_is_read_as_the_words_it_holds(payload, words):
+    assert hardening.payload_words(payload) == words

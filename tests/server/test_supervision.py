@@ -52,3 +52,14 @@ def test_the_review_tool_runs_only_when_configured(layout, monkeypatch):
     monkeypatch.setenv("WALKWISE_REVIEW", "auto")
     monkeypatch.setenv("WALKWISE_TRACKER_DB_URL", f"sqlite:///{layout.var / 'empty.db'}")
     assert not review_configured()
+
+
+def test_the_http_api_is_off_unless_asked_for_and_then_needs_a_jwt_secret(layout, monkeypatch):
+    assert "--enable-api" not in supervisord_config(layout)
+    monkeypatch.setenv("WALKWISE_HTTP_API", "1")
+    with pytest.raises(SettingError, match="WALKWISE_JWT_SECRET"):
+        Layout.from_environment()
+    monkeypatch.setenv("WALKWISE_JWT_SECRET", "j" * 40)
+    config = supervisord_config(Layout.from_environment())
+    assert "--enable-api" in config
+    assert "j" * 40 not in config, "the secret reaches Rasa through the environment, not its command line"
