@@ -52,13 +52,8 @@ def stack(tmp_path_factory, fake_api) -> Iterator[Stack]:
         # messages); the rate limit has its own stack in test_limits_logs_api.py.
         WALKWISE_RATE_LIMIT="100",
     )
-    stack.prepare()
-    try:
-        stack.start_actions()
-        stack.start_rasa()
+    with stack.running():
         yield stack
-    finally:
-        stack.stop_all()
 
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -102,13 +102,8 @@ def report(name: str, conversation: Conversation, fault: range) -> None:
 @pytest.fixture(scope="module")
 def sqlite_stack(tmp_path_factory) -> Iterator[Stack]:
     stack = Stack(Path(tmp_path_factory.mktemp("dbfaults")))
-    stack.prepare()
-    try:
-        stack.start_actions()
-        stack.start_rasa()
+    with stack.running():
         yield stack
-    finally:
-        stack.stop_all()
 
 
 def sqlite_events(stack: Stack, sender: str) -> list[tuple[str, dict[str, Any]]]:
@@ -252,13 +247,10 @@ def pg_stack(pg, pg_url, tmp_path_factory) -> Iterator[Stack]:
             f"  journal: {workdir / 'tracker-journal'}\n"
         ),
     )
-    stack.prepare()
     try:
-        stack.start_actions()
-        stack.start_rasa()
-        yield stack
+        with stack.running():
+            yield stack
     finally:
-        stack.stop_all()
         if not pg.running():
             pg.start()
 

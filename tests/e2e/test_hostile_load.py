@@ -84,13 +84,8 @@ CONTROL = re.compile(
 def stack(tmp_path_factory) -> Iterator[Stack]:
     """A stack of its own, so that 4,000 messages do not crowd the session's database."""
     own = Stack(Path(tmp_path_factory.mktemp("load")))
-    own.prepare()
-    try:
-        own.start_actions()
-        own.start_rasa()
+    with own.running():
         yield own
-    finally:
-        own.stop_all()
 
 
 def generated(count: int, seed: int = 7) -> list[str]:

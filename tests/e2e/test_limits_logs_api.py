@@ -38,13 +38,8 @@ PRIVATE = (DISTINCTIVE, EMAIL, PHONE, "900123", "walker.tester")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     own = Stack(Path(tmp_path_factory.mktemp("limits")), rasa_args=["--enable-api"])
     own.env.update(WALKWISE_RATE_LIMIT=str(LIMIT), WALKWISE_RATE_WINDOW="600", WALKWISE_JWT_SECRET=JWT_SECRET)
-    own.prepare()
-    try:
-        own.start_actions()
-        own.start_rasa()
+    with own.running():
         yield own
-    finally:
-        own.stop_all()
 
 
 def token(*, expires_in: float | None, role: str = "admin", secret: str = JWT_SECRET) -> str:

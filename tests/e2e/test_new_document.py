@@ -34,13 +34,8 @@ def desk_stack(tmp_path_factory) -> Iterator[Stack]:
     model, documents = train_with_test_documents()
     stack = Stack(Path(tmp_path_factory.mktemp("desk-stack")), model=model)
     stack.env["WALKWISE_GUIDANCE_DIR"] = str(documents)
-    stack.prepare()
-    try:
-        stack.start_actions()
-        stack.start_rasa()
+    with stack.running():
         yield stack
-    finally:
-        stack.stop_all()
 
 
 @pytest.mark.parametrize(

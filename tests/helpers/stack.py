@@ -10,9 +10,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import requests
 
@@ -166,6 +167,17 @@ class Stack:
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
+
+    @contextmanager
+    def running(self) -> Iterator["Stack"]:
+        """Prepares and starts the action server and the Rasa server, and stops both after."""
+        self.prepare()
+        try:
+            self.start_actions()
+            self.start_rasa()
+            yield self
+        finally:
+            self.stop_all()
 
     def ask(self, sender: str, text: Any, timeout: float = 60) -> list[dict]:
         response = requests.post(
