@@ -55,7 +55,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import aiohttp
 import yaml
 
-from common import paths
+from common import paths, settings
 
 ROOT = paths.ROOT
 BASELINE_CONFIG = ROOT / "benchmarks" / "rasa_init_config.yml"
@@ -357,7 +357,7 @@ def start_cluster(workdir: Path) -> System:
 
     workdir.mkdir(parents=True, exist_ok=True)
     database = f"walkwise_bench_{os.getpid()}"
-    server_url = os.environ.get("WALKWISE_TRACKER_DB_URL", "").strip() or supervision.DEFAULT_TRACKER_DB_URL
+    server_url = settings.value("WALKWISE_TRACKER_DB_URL") or supervision.DEFAULT_TRACKER_DB_URL
     db_url = server_url.rsplit("/", 1)[0] + f"/{database}"
     layout = supervision.Layout(
         rasa_port=free_port(),
@@ -372,7 +372,7 @@ def start_cluster(workdir: Path) -> System:
         balancer_port=free_port(),
         rasa_ports=(free_port(), free_port()),
         tracker_db_url=db_url,
-        redis_url=os.environ.get("WALKWISE_REDIS_URL", "").strip() or supervision.DEFAULT_REDIS_URL,
+        redis_url=settings.value("WALKWISE_REDIS_URL"),
         balancer_host="127.0.0.1",
     )
     env = base_env(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from collections import OrderedDict
 from typing import Iterable
 
@@ -13,14 +12,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common import settings
 from common.formatting import BOLD
 
 logger = logging.getLogger(__name__)
 
 
 def env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or default
+    """A text setting of ``common/settings.py``, read afresh and checked
+    (``SettingsError`` names a bad one), or ``default`` when it is not set."""
+    value = settings.value(name)
+    return default if value is None else str(value)
 
 
 def missing(names: Iterable[str]) -> list[str]:

@@ -42,6 +42,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels import feedback as thumbs
 from channels.common import RecentIds, disabled_blueprint, env, missing, to_slack_mrkdwn
+from common import settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ TOKEN, SIGNING_SECRET, CHANNEL, API_URL = (
     "WALKWISE_SLACK_CHANNEL",
     "WALKWISE_SLACK_API_URL",
 )
-DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_API_URL: str = settings.BY_NAME[API_URL].default
 
 FEEDBACK_PREFIX = "walkwise_feedback"
 FEEDBACK_BLOCK = FEEDBACK_PREFIX

@@ -42,12 +42,11 @@ from socketio import AsyncServer
 
 from channels import feedback as thumbs
 from channels.common import env
-from common import paths
+from common import paths, settings
 
 logger = logging.getLogger(__name__)
 
 ORIGINS, SESSION_SECRET = "WALKWISE_WIDGET_ORIGINS", "WALKWISE_SESSION_SECRET"
-DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
 SECRET_FILE = paths.ROOT / "var" / "session-secret"
 
 
@@ -116,9 +115,7 @@ class SocketIOInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         credentials = credentials or {}
-        origins = [
-            o.strip().rstrip("/") for o in (env(ORIGINS, DEFAULT_ORIGINS) or "").split(",") if o.strip()
-        ]
+        origins = list(settings.value(ORIGINS))
         return cls(
             origins=origins,
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),

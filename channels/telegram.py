@@ -44,7 +44,7 @@ from sanic.response import HTTPResponse
 
 from channels import feedback as thumbs
 from channels.common import RecentIds, disabled_blueprint, env, missing, to_telegram_html
-from common import messages
+from common import messages, settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ TOKEN, SECRET, WEBHOOK_URL, API_URL = (
     "WALKWISE_TELEGRAM_WEBHOOK_URL",
     "WALKWISE_TELEGRAM_API_URL",
 )
-DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_API_URL: str = settings.BY_NAME[API_URL].default
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NO_TEXT_REPLY = messages.NO_TEXT
 

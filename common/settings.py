@@ -2,7 +2,10 @@
 
 ``load()`` reads them all and raises ``SettingsError`` (a ``SystemExit``, so
 start-up stops with the message) naming each variable whose value is bad;
-``current()`` is ``load()`` of the process's environment, read once. The
+``current()`` is ``load()`` of the process's environment, read once;
+``value(name)`` reads and checks one setting afresh (for readers whose tests
+change the environment per test). No other module reads ``WALKWISE_*``
+variables from the environment. The
 supervisor (``scripts/run``), the Rasa server (``python -m server``) and the
 action server check them at start-up. ``SETTINGS`` lists each one with its
 default and meaning; ``.env.example`` lists the same names.
@@ -30,6 +33,7 @@ EMERGENCY_NUMBER = re.compile(r"^\+?[0-9][0-9 -]{0,18}[0-9]$")
 TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 JWT_METHODS = ("HS256", "HS384", "HS512")
 MIN_JWT_SECRET_CHARS = 32
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class SettingsError(SystemExit):
@@ -152,7 +156,7 @@ def telegram_secret(raw: str) -> str:
     return raw
 
 
-def jwt_secret(raw: str) -> str:
+def long_secret(raw: str) -> str:
     if len(raw) < MIN_JWT_SECRET_CHARS:
         raise ValueError(f"must be at least {MIN_JWT_SECRET_CHARS} characters")
     return raw
@@ -188,7 +192,7 @@ SETTINGS = (
     Setting("WALKWISE_EMBEDDING_THREADS", whole_number(1, 64), 2, "threads of the sentence embedding"),
     # Rasa's HTTP API (off unless asked for; then a JWT is required).
     Setting("WALKWISE_HTTP_API", flag, False, "scripts/run starts the Rasa server with --enable-api"),
-    Setting("WALKWISE_JWT_SECRET", jwt_secret, None, "key of the HTTP API's JWTs", secret=True),
+    Setting("WALKWISE_JWT_SECRET", long_secret, None, "key of the HTTP API's JWTs", secret=True),
     Setting("WALKWISE_JWT_METHOD", jwt_method, "HS256", "algorithm of the HTTP API's JWTs"),
     # Website widget.
     Setting("WALKWISE_WIDGET_ORIGINS", origins, DEFAULT_ORIGINS, "page origins allowed to connect"),
@@ -197,15 +201,20 @@ SETTINGS = (
     Setting("WALKWISE_SLACK_BOT_TOKEN", text, None, "Slack bot token (xoxb-...)", secret=True),
     Setting("WALKWISE_SLACK_SIGNING_SECRET", text, None, "Slack signing secret", secret=True),
     Setting("WALKWISE_SLACK_CHANNEL", text, None, "a Slack channel id to answer in"),
-    Setting("WALKWISE_SLACK_API_URL", web_url, None, "Slack's Web API base URL"),
+    Setting("WALKWISE_SLACK_API_URL", web_url, "https://slack.com/api/", "Slack's Web API base URL"),
     Setting("WALKWISE_TELEGRAM_TOKEN", text, None, "Telegram bot token", secret=True),
     Setting("WALKWISE_TELEGRAM_SECRET", telegram_secret, None, "Telegram webhook secret", secret=True),
     Setting("WALKWISE_TELEGRAM_WEBHOOK_URL", https_url, None, "public URL of the Telegram webhook"),
-    Setting("WALKWISE_TELEGRAM_API_URL", web_url, None, "Telegram's Bot API base URL"),
+    Setting("WALKWISE_TELEGRAM_API_URL", web_url, "https://api.telegram.org", "Telegram's Bot API base URL"),
     # Stores and folders.
     Setting("WALKWISE_GUIDANCE_DB_URL", database_url, None, "the guidance store"),
     Setting("WALKWISE_GUIDANCE_DIR", existing_folder, None, "the guidance documents folder"),
-    Setting("WALKWISE_TRACKER_DB_URL", database_url, None, "the conversations' database"),
+    Setting(
+        "WALKWISE_TRACKER_DB_URL",
+        database_url,
+        None,
+        "the conversations' database (var/conversations.db; the cluster's: local PostgreSQL)",
+    ),
     Setting("WALKWISE_VAR_DIR", a_path, paths.ROOT / "var", "logs, run-time files, SQLite files"),
     Setting("WALKWISE_MODEL", a_path, paths.MODEL, "the trained model"),
     # Ports of scripts/run.
@@ -215,14 +224,14 @@ SETTINGS = (
     # The review tool.
     Setting("WALKWISE_REVIEW", review_mode, "auto", "run the review tool: 1, 0 or auto"),
     Setting("WALKWISE_REVIEW_PORT", port, 8090, "the review tool (127.0.0.1)"),
-    Setting("WALKWISE_REVIEW_SECRET", text, None, "the review tool's cookie key", secret=True),
+    Setting("WALKWISE_REVIEW_SECRET", long_secret, None, "the review tool's cookie key", secret=True),
     Setting("WALKWISE_REVIEW_SECURE_COOKIES", flag, False, "HTTPS-only review cookies"),
     Setting("WALKWISE_REVIEW_SESSION_HOURS", positive_number, 8.0, "review sign-in lifetime"),
     # The one-machine cluster (scripts/cluster).
     Setting("WALKWISE_BALANCER_PORT", port, 5000, "the cluster's balancer"),
     Setting("WALKWISE_BALANCER_HOST", text, "0.0.0.0", "the address the balancer listens on"),
     Setting("WALKWISE_CLUSTER_PORTS", ports, (5005, 5006), "the cluster's Rasa servers"),
-    Setting("WALKWISE_REDIS_URL", redis_url, None, "the cluster's lock store"),
+    Setting("WALKWISE_REDIS_URL", redis_url, DEFAULT_REDIS_URL, "the cluster's lock store"),
 )
 
 
@@ -241,11 +250,11 @@ class Settings:
     slack_bot_token: Optional[str]
     slack_signing_secret: Optional[str]
     slack_channel: Optional[str]
-    slack_api_url: Optional[str]
+    slack_api_url: str
     telegram_token: Optional[str]
     telegram_secret: Optional[str]
     telegram_webhook_url: Optional[str]
-    telegram_api_url: Optional[str]
+    telegram_api_url: str
     guidance_db_url: Optional[str]
     guidance_dir: Optional[Path]
     tracker_db_url: Optional[str]
@@ -262,7 +271,7 @@ class Settings:
     balancer_port: int
     balancer_host: str
     cluster_ports: tuple[int, ...]
-    redis_url: Optional[str]
+    redis_url: str
 
 
 def _problems_across(values: Mapping[str, Any]) -> list[str]:
@@ -277,15 +286,33 @@ def _problems_across(values: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def _parse(setting: Setting, environ: Mapping[str, str]) -> Any:
+    raw = (environ.get(setting.name) or "").strip()
+    return setting.parse(raw) if raw else setting.default
+
+
+def value(name: str, environ: Optional[Mapping[str, str]] = None) -> Any:
+    """One setting, read afresh from ``environ`` (the process's environment by
+    default) and checked; raises ``SettingsError`` naming it. ``name`` must be
+    in ``SETTINGS`` (a ``KeyError`` otherwise)."""
+    setting = BY_NAME[name]
+    try:
+        return _parse(setting, os.environ if environ is None else environ)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
 def load(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Every setting from ``environ`` (the process's environment by default)."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     problems = []
     for setting in SETTINGS:
-        raw = (environ.get(setting.name) or "").strip()
         try:
-            values[setting.field] = setting.parse(raw) if raw else setting.default
+            values[setting.field] = _parse(setting, environ)
         except ValueError as error:
             problems.append(f"{setting.name}: {error}")
             values[setting.field] = None

@@ -1,11 +1,11 @@
-"""Where the guidance lives. Read from the environment once, when asked."""
+"""Where the guidance lives. Read from the environment (through
+``common/settings.py``, which checks each value) when asked."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from common import paths
+from common import paths, settings
 
 ROOT = paths.ROOT
 DOCUMENTS_DIR = paths.DOCUMENTS_DIR
@@ -17,15 +17,15 @@ DATABASE_URL_ENV = "WALKWISE_GUIDANCE_DB_URL"
 
 def documents_dir() -> Path:
     """The folder of guidance documents that ingestion and training read."""
-    configured = os.environ.get(DOCUMENTS_DIR_ENV, "").strip()
-    return Path(configured) if configured else DOCUMENTS_DIR
+    configured: Path | None = settings.value(DOCUMENTS_DIR_ENV)
+    return configured or DOCUMENTS_DIR
 
 
 def database_url() -> str:
     """Any SQLAlchemy URL; a SQLite file under var/ by default."""
-    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    url: str | None = settings.value(DATABASE_URL_ENV)
     if url:
         return url
-    var = Path(os.environ.get("WALKWISE_VAR_DIR", ROOT / "var"))
+    var = Path(settings.value("WALKWISE_VAR_DIR"))
     var.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{var / 'guidance.db'}"

@@ -1,4 +1,5 @@
-"""The review tool's configuration, read from the environment once, when asked."""
+"""The review tool's configuration, read from the environment (through
+``common/settings.py``, which checks each value) when asked."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from common import paths
+from common import settings as common_settings
 
+VAR_DIR_ENV = "WALKWISE_VAR_DIR"
 TRACKER_DB_URL_ENV = "WALKWISE_TRACKER_DB_URL"
 PORT_ENV = "WALKWISE_REVIEW_PORT"
 SECRET_ENV = "WALKWISE_REVIEW_SECRET"
@@ -40,21 +43,29 @@ class Settings:
             raise SettingsError(f"the review secret must be at least {MIN_SECRET_LENGTH} characters")
 
 
+def _setting(name: str) -> Any:
+    """A ``WALKWISE_*`` setting, read afresh and checked by ``common/settings.py``."""
+    try:
+        return common_settings.value(name)
+    except common_settings.SettingsError as error:
+        raise SettingsError(str(error)) from None
+
+
 def var_dir() -> Path:
-    folder = Path(os.environ.get("WALKWISE_VAR_DIR", paths.ROOT / "var"))
+    folder = Path(_setting(VAR_DIR_ENV))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def database_url() -> str:
     """Rasa's SQL tracker store; the review tables live in the same database."""
-    url = os.environ.get(TRACKER_DB_URL_ENV, "").strip()
+    url: str | None = _setting(TRACKER_DB_URL_ENV)
     return url or f"sqlite:///{var_dir() / 'conversations.db'}"
 
 
 def secret() -> str:
     """``WALKWISE_REVIEW_SECRET``, or a random key kept in var/review-secret."""
-    configured = os.environ.get(SECRET_ENV, "").strip()
+    configured: str | None = _setting(SECRET_ENV)
     if configured:
         return configured
     path = var_dir() / "review-secret"
@@ -65,27 +76,11 @@ def secret() -> str:
     return path.read_text().strip()
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-
-
 def load() -> Settings:
     return Settings(
         database_url=database_url(),
         secret=secret(),
-        port=_int(PORT_ENV, 8090),
-        session_hours=_float(SESSION_HOURS_ENV, 8.0),
-        secure_cookies=os.environ.get(SECURE_COOKIES_ENV, "").strip().lower() in {"1", "true", "yes"},
+        port=_setting(PORT_ENV),
+        session_hours=_setting(SESSION_HOURS_ENV),
+        secure_cookies=_setting(SECURE_COOKIES_ENV),
     )

@@ -31,7 +31,6 @@ start-up, naming the variable, before any process starts.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
@@ -43,14 +42,6 @@ import yaml
 from common import paths, settings
 
 SettingError = settings.SettingsError
-
-
-def _port(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return settings.port(raw) if raw else default
-    except ValueError as error:
-        raise SettingError(f"{name} {error}") from None
 
 
 @dataclass(frozen=True)
@@ -221,25 +212,10 @@ def write(layout: Layout) -> Path:
 # Redis (lock store), and one action server.
 
 DEFAULT_TRACKER_DB_URL = "postgresql://postgres@127.0.0.1:5432/walkwise"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_REDIS_URL = settings.DEFAULT_REDIS_URL
 # What the balancer asks each Rasa server; 200 once its model is loaded.
 HEALTH_PATH = "/"
 CLUSTER = "cluster-"  # prefix of the cluster's files in var/run and var/log
-
-
-def _ports(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    found = []
-    for part in raw.split(","):
-        try:
-            found.append(int(part))
-        except ValueError:
-            raise SettingError(f"{name} must be comma-separated port numbers, not {raw!r}") from None
-    if not found or len(set(found)) != len(found) or not all(0 < p < 65536 for p in found):
-        raise SettingError(f"{name} must be distinct port numbers between 1 and 65535, not {raw!r}")
-    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -256,13 +232,15 @@ class ClusterLayout:
 
     @classmethod
     def from_environment(cls) -> "ClusterLayout":
+        """Raises ``SettingError`` naming each bad setting (all are checked)."""
+        configured = settings.load()
         return cls(
             base=Layout.from_environment(),
-            balancer_port=_port("WALKWISE_BALANCER_PORT", 5000),
-            rasa_ports=_ports("WALKWISE_CLUSTER_PORTS", (5005, 5006)),
-            tracker_db_url=os.environ.get("WALKWISE_TRACKER_DB_URL", "").strip() or DEFAULT_TRACKER_DB_URL,
-            redis_url=os.environ.get("WALKWISE_REDIS_URL", "").strip() or DEFAULT_REDIS_URL,
-            balancer_host=os.environ.get("WALKWISE_BALANCER_HOST", "").strip() or "0.0.0.0",
+            balancer_port=configured.balancer_port,
+            rasa_ports=configured.cluster_ports,
+            tracker_db_url=configured.tracker_db_url or DEFAULT_TRACKER_DB_URL,
+            redis_url=configured.redis_url,
+            balancer_host=configured.balancer_host,
         )
 
     def file(self, name: str) -> Path:

@@ -35,7 +35,6 @@ import asyncio
 import itertools
 import json
 import logging
-import os
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +51,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from common import paths
+from common import settings
 from server.journal import Event, Journal
 
 logger = logging.getLogger(__name__)
@@ -132,7 +131,7 @@ def event_row(sender_id: str, event: Event) -> Dict[str, Any]:
 def default_journal_folder(dialect: str, db: str) -> Path:
     if dialect == "sqlite" and db and db != ":memory:":
         return Path(db).resolve().parent / "tracker-journal"
-    return Path(os.environ.get("WALKWISE_VAR_DIR") or paths.ROOT / "var") / "tracker-journal"
+    return Path(settings.value("WALKWISE_VAR_DIR")) / "tracker-journal"
 
 
 class WalkWiseTrackerStore(SQLTrackerStore):

@@ -18,6 +18,10 @@ def test_defaults_without_any_setting():
     assert (configured.port, configured.action_port, configured.widget_port) == (5005, 5055, 8080)
     assert configured.http_api is False and configured.jwt_method == "HS256"
     assert configured.review == "auto"
+    assert (configured.balancer_port, configured.balancer_host) == (5000, "0.0.0.0")
+    assert configured.cluster_ports == (5005, 5006)
+    assert configured.redis_url == "redis://127.0.0.1:6379/0" and configured.tracker_db_url is None
+    assert configured.var_dir == ROOT / "var"
 
 
 def test_values_are_typed():
@@ -78,6 +82,12 @@ def test_emergency_numbers_people_can_dial_are_accepted(number):
         ("WALKWISE_REVIEW_SESSION_HOURS", "forever"),
         ("WALKWISE_CLUSTER_PORTS", "6005,6005"),
         ("WALKWISE_REDIS_URL", "localhost:6379"),
+        ("WALKWISE_BALANCER_PORT", "65536"),
+        ("WALKWISE_CLUSTER_PORTS", "5005,0"),
+        ("WALKWISE_REVIEW_PORT", "eighty"),
+        ("WALKWISE_REVIEW_SECRET", "short"),
+        ("WALKWISE_REVIEW_SECURE_COOKIES", "maybe"),
+        ("WALKWISE_TELEGRAM_API_URL", "api.telegram.org"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
@@ -132,13 +142,56 @@ def test_env_example_lists_every_setting_and_nothing_else():
     assert listed == {s.name for s in SETTINGS}
 
 
+PYTHON_FOLDERS = (
+    "actions",
+    "benchmarks",
+    "channels",
+    "common",
+    "guidance",
+    "review",
+    "server",
+    "understanding",
+)
+NAME = re.compile(r"\bWALKWISE_[A-Z0-9_]*[A-Z0-9]\b")
+
+
 def test_every_setting_the_code_reads_is_in_the_table():
     known = {s.name for s in SETTINGS}
     # Read by the scripts or the tests only, before Python or around it.
     known |= {"WALKWISE_PYTHON", "WALKWISE_VENV", "WALKWISE_ROOT", "WALKWISE_SHARED_DIR"}
     known |= {"WALKWISE_TEST_POSTGRES_URL"}
     read = set()
-    for folder in ("actions", "channels", "common", "guidance", "review", "server", "understanding"):
+    for folder in PYTHON_FOLDERS:
         for path in (ROOT / folder).rglob("*.py"):
-            read |= set(re.findall(r"\bWALKWISE_[A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
+            read |= set(NAME.findall(path.read_text(encoding="utf-8")))
+    # The shell scripts (scripts/run, scripts/cluster...) read some too.
+    for path in (ROOT / "scripts").iterdir():
+        if path.is_file():
+            read |= set(NAME.findall(path.read_text(encoding="utf-8", errors="replace")))
     assert read - known == set()
+
+
+def test_only_the_settings_module_reads_the_environment():
+    """Every other module takes its values from common/settings.py, typed and checked."""
+    reading = re.compile(r"os\.environ\.get\(|os\.environ\[|getenv\(")
+    readers = [
+        str(path.relative_to(ROOT))
+        for folder in PYTHON_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if path != ROOT / "common" / "settings.py" and reading.search(path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
+
+
+def test_one_setting_is_read_afresh_and_checked(monkeypatch):
+    monkeypatch.setenv("WALKWISE_REVIEW_PORT", "9001")
+    assert settings.value("WALKWISE_REVIEW_PORT") == 9001
+    monkeypatch.setenv("WALKWISE_REVIEW_PORT", "9002")
+    assert settings.value("WALKWISE_REVIEW_PORT") == 9002
+    monkeypatch.delenv("WALKWISE_REVIEW_PORT")
+    assert settings.value("WALKWISE_REVIEW_PORT") == 8090
+    assert settings.value("WALKWISE_BALANCER_PORT", {"WALKWISE_BALANCER_PORT": " 6000 "}) == 6000
+    with pytest.raises(SettingsError, match="WALKWISE_BALANCER_PORT"):
+        settings.value("WALKWISE_BALANCER_PORT", {"WALKWISE_BALANCER_PORT": "0"})
+    with pytest.raises(KeyError):
+        settings.value("WALKWISE_NOT_A_SETTING")
