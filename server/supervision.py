@@ -360,7 +360,7 @@ def haproxy_config(cluster: ClusterLayout) -> str:
     health check is taken out within a few seconds; a request refused at
     connection is retried on the other."""
     servers = [
-        f"    server rasa-{port} 127.0.0.1:{port} check inter 2s fall 2 rise 2" for port in cluster.rasa_ports
+        f"    server rasa-{port} 127.0.0.1:{port} check inter 2s fall 3 rise 2" for port in cluster.rasa_ports
     ]
     return "\n".join(
         [
@@ -386,6 +386,9 @@ def haproxy_config(cluster: ClusterLayout) -> str:
             "    timeout server 75s",
             "    timeout tunnel 1h",
             "    timeout http-request 15s",
+            # A server busy with a burst of messages may answer its health
+            # check late; it is not taken out for that.
+            "    timeout check 5s",
             *(f"    errorfile {code} {cluster.file(f'{code}.http')}" for code in ERROR_CODES),
             "",
             "frontend walkwise",

@@ -195,6 +195,14 @@ def test_rest_turns_are_spread_over_both_servers(cluster):
                 counts[fields[1]] = int(fields[7])  # stot: sessions sent to the server
         return counts
 
+    def both_up() -> bool:
+        rows = [line.split(",") for line in cluster.balancer_stat("show stat").splitlines()]
+        servers = [f for f in rows if len(f) > 17 and f[0] == "rasa" and f[1].startswith("rasa-")]
+        return len(servers) == 2 and all(f[17] == "UP" for f in servers)  # status
+
+    deadline = time.monotonic() + 60
+    while not both_up() and time.monotonic() < deadline:
+        time.sleep(0.5)
     before = served()
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: cluster.ask(new_sender(), "hello"), range(8)))
