@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answer_question import GuidanceAction
 from actions.names import INTENT_WALKING_HELPS
+from common import settings
 from common.names import EMERGENCY, METADATA_KEY, RESPONSE_FOR_TIER, URGENT
 
 FORM = "symptom_check_form"
@@ -83,7 +84,12 @@ class ActionSymptomCheckResult(GuidanceAction):
         record = {METADATA_KEY: {"symptom_check": {"tier": tier, "yes": yes, "answers": answers}}}
         events: list[dict[str, Any]] = []
         if tier:
-            dispatcher.utter_message(response=RESPONSE_FOR_TIER[tier], **record)
+            # The configured number, as on every other path to the advice (the
+            # answers to the screen carry no entity that would fill the slot).
+            number = settings.current().emergency_number
+            filled = {"emergency_number": number} if number else {}
+            dispatcher.utter_message(response=RESPONSE_FOR_TIER[tier], **filled, **record)
+            events = [SlotSet("emergency_number", number)] if number else []
         else:
             dispatcher.utter_message(text=TEXT_NO_RED_FLAGS, **record)
             events = self.send(dispatcher, INTENT_WALKING_HELPS)

@@ -6,6 +6,9 @@
 * Rasa's HTTP API on (``--enable-api``, with ``WALKWISE_JWT_SECRET``): no
   token, an expired token or one without an expiry is refused; a valid one
   works;
+* a configured emergency number (``WALKWISE_EMERGENCY_NUMBER``): every path
+  to the advice (a red flag told directly, a "yes" to the triage question,
+  a "yes" in the symptom screen, the urgent tier) shows it;
 * the default log level: neither server's log holds the message text, the
   e-mail address or the phone number people wrote, even when an action fails
   (bad data is written into the guidance database for real, last).
@@ -23,11 +26,12 @@ import pytest
 import requests
 
 from common import messages
-from tests.helpers.answers import EMERGENCY, assert_advice_alone, new_sender, passage_text, reply_text
+from tests.helpers.answers import EMERGENCY, new_sender, passage_text, reply_text
 from tests.helpers.stack import Stack, stored_events
 
 JWT_SECRET = "a-test-jwt-secret-of-at-least-32-characters"
 LIMIT = 3
+EMERGENCY_NUMBER = "112"
 DISTINCTIVE = "quokka-zebra-7391"
 EMAIL = "walker.tester@example.org"
 PHONE = "07700 900123"
@@ -37,7 +41,12 @@ PRIVATE = (DISTINCTIVE, EMAIL, PHONE, "900123", "walker.tester")
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     own = Stack(Path(tmp_path_factory.mktemp("limits")), rasa_args=["--enable-api"])
-    own.env.update(WALKWISE_RATE_LIMIT=str(LIMIT), WALKWISE_RATE_WINDOW="600", WALKWISE_JWT_SECRET=JWT_SECRET)
+    own.env.update(
+        WALKWISE_RATE_LIMIT=str(LIMIT),
+        WALKWISE_RATE_WINDOW="600",
+        WALKWISE_JWT_SECRET=JWT_SECRET,
+        WALKWISE_EMERGENCY_NUMBER=EMERGENCY_NUMBER,
+    )
     with own.running():
         yield own
 
@@ -55,7 +64,8 @@ def test_messages_over_the_limit_are_asked_to_slow_down_stored_and_red_flags_sti
         assert passage_text("disc-nutrition") in reply_text(stack.ask(sender, "does walking help my discs?"))
     slowed = stack.ask(sender, "what shoes should I wear?")
     assert reply_text(slowed) == messages.SLOW_DOWN
-    assert_advice_alone(stack.ask(sender, "I wet myself this morning and my back is agony"), EMERGENCY)
+    advice = stack.ask(sender, "I wet myself this morning and my back is agony")
+    assert advice[0]["text"].startswith(EMERGENCY.replace("your local emergency number", EMERGENCY_NUMBER))
     assert reply_text(stack.ask(new_sender(), "what shoes should I wear?")) != messages.SLOW_DOWN
 
     events = [
@@ -66,6 +76,29 @@ def test_messages_over_the_limit_are_asked_to_slow_down_stored_and_red_flags_sti
     after = events[[data.get("text") for _, data in events].index("what shoes should I wear?") + 1]
     assert after[0] == "bot" and after[1]["text"] == messages.SLOW_DOWN
     assert after[1]["metadata"]["walkwise"]["reason"] == "rate_limited"
+
+
+def test_every_path_to_the_advice_shows_the_configured_emergency_number(stack):
+    def advice(replies: list[dict]) -> str:
+        assert replies[0]["text"].startswith(("🚨", "⚠️")), replies
+        return replies[0]["text"]
+
+    told = advice(stack.ask(new_sender(), "I wet myself this morning and my back is agony"))
+    sender = new_sender()
+    assert stack.ask(sender, "I had a fall")[0]["text"].startswith("Before I answer")
+    after_triage = advice(stack.ask(sender, "yes"))
+    sender = new_sender()
+    stack.ask(sender, "check my symptoms")
+    after_screen = advice(stack.ask(sender, "yes"))
+    urgent = advice(stack.ask(new_sender(), "I've had a fever for two days and my lower back hurts"))
+    for path, text in [
+        ("told", told),
+        ("triage", after_triage),
+        ("screen", after_screen),
+        ("urgent", urgent),
+    ]:
+        assert f"call {EMERGENCY_NUMBER}" in text.lower(), (path, text)
+        assert "your local emergency number" not in text
 
 
 def test_the_http_api_needs_a_valid_jwt_with_an_expiry(stack):
