@@ -15,7 +15,6 @@ shows them).
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -31,7 +30,7 @@ import requests
 from common.messages import DATABASE_UNAVAILABLE, NOT_UNDERSTOOD
 from tests.helpers import postgres
 from tests.helpers.answers import new_sender, normalize, reply_text
-from tests.helpers.stack import Stack
+from tests.helpers.stack import Stack, stored_events, stored_events_at
 
 QUESTIONS = [
     "Does walking help lower back pain?",
@@ -106,14 +105,6 @@ def sqlite_stack(tmp_path_factory) -> Iterator[Stack]:
         yield stack
 
 
-def sqlite_events(stack: Stack, sender: str) -> list[tuple[str, dict[str, Any]]]:
-    with sqlite3.connect(stack.tracker_db) as connection:
-        rows = connection.execute(
-            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-        ).fetchall()
-    return [(kind, json.loads(data)) for kind, data in rows]
-
-
 @contextmanager
 def sqlite_lock(db: Path, mode: str) -> Iterator[None]:
     connection = sqlite3.connect(db, isolation_level=None)
@@ -165,7 +156,7 @@ def test_sqlite_writes_failing_mid_conversation(sqlite_stack, fault):
             conversation.say(question)
         status, body = ready(sqlite_stack)
         assert body["journal_pending"] > 0
-        stored_during = turns(sqlite_events(sqlite_stack, conversation.sender))
+        stored_during = turns(stored_events(sqlite_stack.tracker_db, conversation.sender))
     conversation.say(QUESTIONS[4])
     back_in = wait_ready(sqlite_stack)
     report(f"sqlite {fault}", conversation, range(1, 4))
@@ -176,7 +167,7 @@ def test_sqlite_writes_failing_mid_conversation(sqlite_stack, fault):
     assert all(reply and reply != APOLOGY for _, reply, _ in conversation.seen)
     assert all(seconds < TURN_SECONDS for _, _, seconds in conversation.seen)
     assert len(stored_during) == 1
-    check_every_turn_stored(conversation, sqlite_events(sqlite_stack, conversation.sender))
+    check_every_turn_stored(conversation, stored_events(sqlite_stack.tracker_db, conversation.sender))
 
 
 def test_sqlite_locked_mid_conversation(sqlite_stack):
@@ -193,7 +184,7 @@ def test_sqlite_locked_mid_conversation(sqlite_stack):
     conversation.say(QUESTIONS[3])
     back_in = wait_ready(sqlite_stack)
     report("sqlite exclusive lock", conversation, range(2, 3))
-    lost = check_every_turn_stored(conversation, sqlite_events(sqlite_stack, conversation.sender))
+    lost = check_every_turn_stored(conversation, stored_events(sqlite_stack.tracker_db, conversation.sender))
     print(f"[sqlite exclusive lock] journalled during: {pending_during} events; lost: {lost} turns")
     assert reply == APOLOGY and seconds < TURN_SECONDS
     assert status == 503 and "tracker store" in body["reasons"][0]
@@ -255,21 +246,6 @@ def pg_stack(pg, pg_url, tmp_path_factory) -> Iterator[Stack]:
             pg.start()
 
 
-def pg_events(url: str, sender: str) -> list[tuple[str, dict[str, Any]]]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
-                {"sender": sender},
-            ).fetchall()
-    finally:
-        engine.dispose()
-    return [(kind, json.loads(data)) for kind, data in rows]
-
-
 def rasa_log(stack: Stack) -> str:
     return (stack.workdir / "rasa.log").read_text(errors="replace")
 
@@ -288,7 +264,7 @@ def test_postgres_down_at_start_then_back(pg, pg_url, pg_stack):
     back_in = wait_ready(pg_stack)
     reply, _ = conversation.say(QUESTIONS[1])
     report("postgres down at start", conversation, range(0, 1))
-    lost = check_every_turn_stored(conversation, pg_events(pg_url, conversation.sender))
+    lost = check_every_turn_stored(conversation, stored_events_at(pg_url, conversation.sender))
     print(f"[postgres down at start] ready {back_in:.1f}s after PostgreSQL started; lost: {lost} turns")
     # The apology was the conversation's first turn: the next one is understood all the same.
     assert reply != APOLOGY and normalize(NOT_UNDERSTOOD) not in reply
@@ -316,7 +292,7 @@ def test_postgres_restart_mid_conversation(pg, pg_url, pg_stack):
     conversation.say(QUESTIONS[4])
     conversation.say(QUESTIONS[5])
     report("postgres restart", conversation, range(2, 4))
-    lost = check_every_turn_stored(conversation, pg_events(pg_url, conversation.sender))
+    lost = check_every_turn_stored(conversation, stored_events_at(pg_url, conversation.sender))
     print(f"[postgres restart] ready {back_in:.1f}s after PostgreSQL started; lost: {lost} turns")
     assert status == 503 and body["journal_pending"] == 6
     assert [r != APOLOGY for _, r, _ in conversation.seen] == [True, True, False, False, True, True]
@@ -343,7 +319,7 @@ def test_a_quick_postgres_restart_costs_no_try(pg, pg_url, pg_stack):
     report("postgres quick restart", conversation, range(0, 0))
     assert reply != APOLOGY and seconds < TURN_SECONDS
     assert "failed (" not in rasa_log(pg_stack)[log_before:]
-    check_every_turn_stored(conversation, pg_events(pg_url, conversation.sender))
+    check_every_turn_stored(conversation, stored_events_at(pg_url, conversation.sender))
 
 
 @contextmanager
@@ -377,11 +353,11 @@ def test_postgres_writes_locked_mid_conversation(pg, pg_url, pg_stack):
         for question in QUESTIONS[1:4]:
             conversation.say(question)
         status, body = ready(pg_stack)
-        stored_during = turns(pg_events(pg_url, conversation.sender))
+        stored_during = turns(stored_events_at(pg_url, conversation.sender))
     conversation.say(QUESTIONS[4])
     back_in = wait_ready(pg_stack)
     report("postgres write lock", conversation, range(1, 4))
-    lost = check_every_turn_stored(conversation, pg_events(pg_url, conversation.sender))
+    lost = check_every_turn_stored(conversation, stored_events_at(pg_url, conversation.sender))
     print(
         f"[postgres write lock] stored during the lock: {len(stored_during)} of 4 turns;"
         f" journalled: {body['journal_pending']} events; ready {back_in:.1f}s after; lost: {lost} turns"
