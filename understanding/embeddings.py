@@ -98,8 +98,14 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        chunks = [self._encode_batch(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
-        return np.vstack(chunks)
+        # Batches of texts of like length: a batch is padded to its longest text,
+        # so a long message among short ones would multiply the work.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i] or ""))
+        ordered = [texts[i] for i in order]
+        chunks = [self._encode_batch(ordered[i : i + batch_size]) for i in range(0, len(ordered), batch_size)]
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        vectors[order] = np.vstack(chunks)
+        return vectors
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
