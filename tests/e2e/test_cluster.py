@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
@@ -25,150 +22,25 @@ import pytest
 import requests
 
 from common.messages import SERVER_UNAVAILABLE
-from tests.conftest import ROOT
 from tests.helpers.answers import new_sender, normalize, passage_text, reply_text
+from tests.helpers.cluster import POSTGRES, Cluster, database_command, pid_on, require, running_cluster
 from tests.helpers.running import run_async
-from tests.helpers.socketio import ORIGIN, ask, open_session
-from tests.helpers.stack import free_port, stored_events_at
+from tests.helpers.socketio import ask, open_session
 
-POSTGRES = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
 # Two questions whose answers are passages of the walking document.
 FIRST = ("does walking help my discs?", "disc-nutrition")
 SECOND = ("should I walk during a flare-up?", "note-1")
 
 
-def _answers(host_port: tuple[str, int], probe: bytes = b"") -> bool:
-    try:
-        with socket.create_connection(host_port, timeout=2) as connection:
-            if probe:
-                connection.sendall(probe)
-                return connection.recv(16).startswith(b"+PONG")
-            return True
-    except OSError:
-        return False
-
-
-def missing() -> str | None:
-    """What the cluster needs and this machine lacks, or None."""
-    from shutil import which
-
-    if not which("haproxy"):
-        return "HAProxy is not installed (scripts/install-browser installs it)"
-    if not _answers(POSTGRES):
-        return "PostgreSQL does not answer on 127.0.0.1:5432"
-    if not _answers(REDIS, b"PING\r\n"):
-        return "Redis does not answer on 127.0.0.1:6379"
-    return None
-
-
-def database_command(sql: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(
-        f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres", isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(sql))
-    finally:
-        engine.dispose()
-
-
-@dataclass
-class Cluster:
-    var: Path
-    process: subprocess.Popen
-    balancer_port: int
-    rasa_ports: tuple[int, int]
-    database_url: str
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.balancer_port}"
-
-    def output(self) -> str:
-        return (self.var / "cluster.out").read_text(errors="replace")[-3000:]
-
-    def wait_ready(self, seconds: float = 900) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if "WalkWise is running as a cluster." in self.output():
-                return
-            if self.process.poll() is not None:
-                raise AssertionError(f"scripts/cluster exited:\n{self.output()}")
-            time.sleep(1)
-        raise AssertionError(f"scripts/cluster was not ready in {seconds}s:\n{self.output()}")
-
-    def ask(self, sender: str, text: str, port: int | None = None) -> list[dict]:
-        url = f"http://127.0.0.1:{port}" if port else self.url
-        response = requests.post(
-            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-        )
-        assert response.status_code == 200, f"{response.text}\nbalancer log:\n{self.balancer_log()}"
-        return response.json()
-
-    def balancer_log(self) -> str:
-        return (self.var / "log" / "balancer.log").read_text(errors="replace")[-4000:]
-
-    def events(self, sender: str) -> list[tuple[str, dict]]:
-        return stored_events_at(self.database_url, sender)
-
-    def balancer_stat(self, command: str) -> str:
-        with socket.socket(socket.AF_UNIX) as connection:
-            connection.connect(str(self.var / "run" / "cluster-haproxy.sock"))
-            connection.sendall(command.encode() + b"\n")
-            chunks = []
-            while chunk := connection.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks).decode()
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
-    reason = missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the cluster tests need it: {reason}")
-        pytest.skip(reason)
-    var = Path(tmp_path_factory.mktemp("cluster"))
+    require()
     database = f"walkwise_test_{uuid.uuid4().hex[:12]}"
     database_url = f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
-    balancer_port, rasa_ports = free_port(), (free_port(), free_port())
-    env = dict(os.environ)
-    env.update(
-        WALKWISE_VAR_DIR=str(var),
-        WALKWISE_TRACKER_DB_URL=database_url,
-        WALKWISE_REDIS_URL=f"redis://{REDIS[0]}:{REDIS[1]}/1",
-        WALKWISE_BALANCER_PORT=str(balancer_port),
-        WALKWISE_CLUSTER_PORTS=",".join(map(str, rasa_ports)),
-        WALKWISE_ACTION_PORT=str(free_port()),
-        WALKWISE_WIDGET_PORT=str(free_port()),
-        WALKWISE_WIDGET_ORIGINS=ORIGIN,
-        WALKWISE_SESSION_SECRET="test-session-secret",
-    )
-    env.pop("WALKWISE_GUIDANCE_DB_URL", None)
-    log = (var / "cluster.out").open("wb")
-    process = subprocess.Popen(
-        [str(ROOT / "scripts" / "cluster")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    running = Cluster(var, process, balancer_port, rasa_ports, database_url)
     try:
-        running.wait_ready()
-        yield running
+        with running_cluster(Path(tmp_path_factory.mktemp("cluster")), database_url) as running:
+            yield running
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
         database_command(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
@@ -214,9 +86,9 @@ def _pair_at_once(cluster: Cluster, sender: str, ports: tuple[int, int]) -> tupl
     """The first question to one server and, 50 ms later (while the first is
     still being answered), the second to the other."""
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(cluster.ask, sender, FIRST[0], ports[0])
+        first = pool.submit(cluster.ask, sender, FIRST[0], port=ports[0])
         time.sleep(0.05)
-        second = pool.submit(cluster.ask, sender, SECOND[0], ports[1])
+        second = pool.submit(cluster.ask, sender, SECOND[0], port=ports[1])
         return first.result(), second.result()
 
 
@@ -252,6 +124,69 @@ def test_two_messages_of_one_conversation_at_two_servers_are_handled_in_order(cl
         assert len(stamps) == len(set(stamps))
 
 
+def _turn_is_whole(events: list, start: int, passage: str, other: str) -> bool:
+    """The events of the turn that begins at ``start`` (a user event): its own
+    answer, not the other's, then listening, before anything else begins."""
+    end = next((i for i in range(start + 1, len(events)) if events[i][0] == "user"), len(events))
+    turn = events[start + 1 : end]
+    said = normalize(" ".join(data.get("text") or "" for kind, data in turn if kind == "bot"))
+    listening = turn and turn[-1][0] == "action" and turn[-1][1].get("name") == "action_listen"
+    return bool(listening) and passage_text(passage) in said and passage_text(other) not in said
+
+
+def test_fifty_conversations_alternating_between_the_servers_lose_and_repeat_nothing(cluster):
+    """50 conversations of 10 turns, ten at a time, each turn sent straight to
+    the other server than the turn before; in every fifth conversation turns 5
+    and 6 reach both servers at the same moment. Every message gets exactly
+    one answer, its own; PostgreSQL holds every message once, each turn's
+    events whole and in the order the conversation had them."""
+    questions = [FIRST, SECOND]  # even turns ask the first, odd turns the second
+    senders = [new_sender() for _ in range(50)]
+    together = {index for index in range(50) if index % 5 == 0}
+
+    def converse(index: int) -> list[tuple[int, list[dict]]]:
+        sender, replies = senders[index], []
+        turn = 0
+        while turn < 10:
+            port = cluster.rasa_ports[(index + turn) % 2]
+            if index in together and turn == 4:
+                with ThreadPoolExecutor(2) as pool:
+                    first = pool.submit(cluster.ask, sender, questions[0][0], port=cluster.rasa_ports[0])
+                    second = pool.submit(cluster.ask, sender, questions[1][0], port=cluster.rasa_ports[1])
+                    replies += [(4, first.result()), (5, second.result())]
+                turn += 2
+                continue
+            replies.append((turn, cluster.ask(sender, questions[turn % 2][0], port=port)))
+            turn += 1
+        return replies
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(converse, range(50)))
+
+    for index, replies in enumerate(outcomes):
+        assert len(replies) == 10
+        for turn, reply in replies:
+            own, other = questions[turn % 2][1], questions[(turn + 1) % 2][1]
+            said = reply_text(reply)
+            assert passage_text(own) in said and passage_text(other) not in said, (index, turn, said)
+        events = cluster.events(senders[index])
+        users = [i for i, (kind, _) in enumerate(events) if kind == "user"]
+        texts = [events[i][1]["text"] for i in users]
+        expected = [questions[turn % 2][0] for turn in range(10)]
+        if index in together:  # the pair sent at once may be stored either way round
+            assert texts[:4] + texts[6:] == expected[:4] + expected[6:]
+            assert sorted(texts[4:6]) == sorted(expected[4:6])
+        else:
+            assert texts == expected
+        for i in users:
+            mine = FIRST if events[i][1]["text"] == FIRST[0] else SECOND
+            other = SECOND if mine is FIRST else FIRST
+            assert _turn_is_whole(events, i, mine[1], other[1]), (index, i)
+        assert [kind for kind, _ in events].count("session_started") == 1
+        stamps = [(kind, data.get("timestamp")) for kind, data in events]
+        assert len(stamps) == len(set(stamps)), f"conversation {index}: an event stored twice"
+
+
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_a_socketio_session_through_the_balancer_gets_its_replies(cluster, transport):
     balancer = SimpleNamespace(url=cluster.url)
@@ -272,19 +207,12 @@ def test_a_socketio_session_through_the_balancer_gets_its_replies(cluster, trans
     assert users == [FIRST[0], SECOND[0]]
 
 
-def _pid_on(port: int) -> int:
-    found = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
-    for field in found.split("pid=")[1:]:
-        return int(field.split(",")[0])
-    raise AssertionError(f"nothing listens on {port}: {found!r}")
-
-
 def test_with_one_rasa_server_killed_the_balancer_answers_through_the_other(cluster):
     # Last in this module: the killed server is restarted by supervisord,
     # which takes a while.
     sender = new_sender()
     assert passage_text(FIRST[1]) in reply_text(cluster.ask(sender, FIRST[0]))
-    pid = _pid_on(cluster.rasa_ports[0])
+    pid = pid_on(cluster.rasa_ports[0])
     os.kill(pid, signal.SIGKILL)
     # A message that reaches a server while it dies gets the balancer's
     # apology; once it is gone, every message goes to the other one.
