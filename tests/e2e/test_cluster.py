@@ -9,8 +9,6 @@ saying which is missing; with ``CI`` set they fail instead.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +21,7 @@ import requests
 
 from common.messages import SERVER_UNAVAILABLE
 from tests.helpers.answers import new_sender, normalize, passage_text, reply_text
-from tests.helpers.cluster import POSTGRES, Cluster, database_command, pid_on, require, running_cluster
+from tests.helpers.cluster import POSTGRES, Cluster, database_command, kill_server, require, running_cluster
 from tests.helpers.running import run_async
 from tests.helpers.socketio import ask, open_session
 
@@ -212,14 +210,9 @@ def test_with_one_rasa_server_killed_the_balancer_answers_through_the_other(clus
     # which takes a while.
     sender = new_sender()
     assert passage_text(FIRST[1]) in reply_text(cluster.ask(sender, FIRST[0]))
-    pid = pid_on(cluster.rasa_ports[0])
-    os.kill(pid, signal.SIGKILL)
     # A message that reaches a server while it dies gets the balancer's
     # apology; once it is gone, every message goes to the other one.
-    deadline = time.monotonic() + 20
-    while Path(f"/proc/{pid}").exists():
-        assert time.monotonic() < deadline, "the killed server did not go away"
-        time.sleep(0.05)
+    kill_server(cluster.rasa_ports[0])
 
     started = time.monotonic()
     for _ in range(6):

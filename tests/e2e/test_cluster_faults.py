@@ -11,8 +11,6 @@ the apology are stored too, in order, once the database is back.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import uuid
 from pathlib import Path
@@ -24,18 +22,13 @@ import requests
 from common.messages import SERVER_UNAVAILABLE
 from tests.helpers import postgres
 from tests.helpers.answers import normalize
-from tests.helpers.cluster import Cluster, pid_on, require, running_cluster
+from tests.helpers.cluster import Cluster, kill_server, require, running_cluster
 from tests.helpers.faults import APOLOGY, QUESTIONS, TURN_SECONDS, Conversation, check_every_turn_stored
 
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[postgres.PostgresServer]:
-    reason = postgres.unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    server = postgres.PostgresServer()
+    server = postgres.own_server()
     server.start()
     try:
         yield server
@@ -85,12 +78,7 @@ def test_postgres_restart_then_a_lost_server_mid_conversations(pg, cluster):
     for conversation in conversations:
         conversation.say(QUESTIONS[3])
 
-    pid = pid_on(cluster.rasa_ports[0])
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while Path(f"/proc/{pid}").exists():
-        assert time.monotonic() < deadline, "the killed server did not go away"
-        time.sleep(0.05)
+    kill_server(cluster.rasa_ports[0])
     for conversation in conversations:
         conversation.say(QUESTIONS[4])
         conversation.say(QUESTIONS[5])

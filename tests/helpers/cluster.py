@@ -166,3 +166,13 @@ def pid_on(port: int) -> int:
     for field in found.split("pid=")[1:]:
         return int(field.split(",")[0])
     raise AssertionError(f"nothing listens on {port}: {found!r}")
+
+
+def kill_server(port: int) -> None:
+    """Kills the Rasa server on ``port`` (SIGKILL) and waits until it is gone."""
+    pid = pid_on(port)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{pid}").exists():
+        assert time.monotonic() < deadline, "the killed server did not go away"
+        time.sleep(0.05)

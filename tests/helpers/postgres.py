@@ -39,6 +39,19 @@ def unavailable() -> str | None:
     return None
 
 
+def own_server() -> "PostgresServer":
+    """A new server of the test's own (not started); skips the test, or fails
+    it under CI, when one cannot run here."""
+    import pytest
+
+    reason = unavailable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return PostgresServer()
+
+
 class PostgresServer:
     def __init__(self) -> None:
         bindir = _bindir()
