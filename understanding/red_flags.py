@@ -50,6 +50,8 @@ FLAG_TIERS = {
 }
 
 NEGATIONS = {"no", "not", "n't", "never", "without", "nor", "none", "neither", "nothing"}
+# A clinical denial ("Denies saddle anaesthesia"), capitalised or not.
+DENIALS = {"deny", "denies", "denied", "denying"}
 # Words after a negation that make it uncertainty, not denial.
 UNCERTAIN_AFTER = {"sure", "know", "think", "idea", "certain", "tell", "remember", "longer", "anymore"}
 # Words after a negation that make the negation part of the symptom
@@ -94,7 +96,11 @@ HYPOTHETICAL_FORMS = (
     re.compile(r"\bif (i|you|someone) (did|were|was|had|got)\b[^.?!]*\?"),
 )
 CONDITION_QUESTIONS = (
-    re.compile(r"\bwhat (does|do|is|are|would)\b[^.?!]*\b(mean|means|feel like|feels like|look like)\b"),
+    re.compile(
+        r"\b(what|wat|wot) (does|do|is|are|would)\b[^.?!]*\b(mean|means|feel like|feels like|look like)\b"
+    ),
+    re.compile(r"\bwhich of (these|those|them)\b"),
+    re.compile(r"(^\s*|[.?!]\s+)(is|are)\b[^.?!]*\b(always|ever|usually|normally)\b[^.?!]*(\?|$)"),
     re.compile(
         r"\b(can|could|does|do|will|would|might)\b[^.?!]*\b(cause|causes|lead to|be a sign of|be caused by)\b"
         r"[^.?!]*\?"
@@ -392,7 +398,7 @@ def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
         token = doc[i]
         if token.lower_ == "," and _new_clause_after(doc, i):
             return False
-        if token.lower_ in NEGATIONS or token.lemma_.lower() in {"deny", "free"}:
+        if token.lower_ in NEGATIONS or token.lower_ in DENIALS or token.lemma_.lower() in {"deny", "free"}:
             following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             following2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
             if {following, following2} & (UNCERTAIN_AFTER | SYMPTOM_AFTER):

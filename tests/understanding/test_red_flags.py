@@ -55,6 +55,7 @@ def test_the_flag_and_phrase_are_reported(check, text, flag, phrase):
         "no numbness down there",
         "I've never had cancer",
         "I do not have any leg weakness",
+        "Denies saddle anaesthesia or sphincter disturbance.",
     ],
 )
 def test_negations_are_recorded_as_negated(check, text):
@@ -131,6 +132,10 @@ def test_the_vocabulary_file_reads_into_matcher_patterns(tmp_path):
         ("what does imbibition mean", False),
         ("can walking cause blisters?", False),
         ("my foot drags when I walk, what does that mean?", False),
+        ("wat does saddle numbness feel like??", True),
+        ("foot drop, retention: which of these is most urgent?", True),
+        ("is numbness in the saddle area always an emergency", True),
+        ("is my leg weakness always going to need a scan?", False),
     ],
 )
 def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
@@ -159,3 +164,13 @@ def test_a_history_of_cancer_is_never_told_at_a_distance(check):
     assert finding.long_ago
     assert not finding.distanced("history-of-cancer")
     assert finding.distanced("serious-fall-or-accident")
+
+
+@pytest.mark.parametrize("text", ["Saddle area: normal.", "Sensation in my saddle area is fine."])
+def test_naming_the_saddle_area_is_not_a_symptom(check, text):
+    assert check(text).mentions == ()
+
+
+@pytest.mark.parametrize("text", ["I have saddle numbness", "my saddle area has gone numb"])
+def test_numbness_of_the_saddle_area_is_one(check, text):
+    assert check(text).flag == "saddle-numbness"
