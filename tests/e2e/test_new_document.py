@@ -47,7 +47,7 @@ def desk_stack(tmp_path_factory) -> Iterator[Stack]:
             "lumbar-support",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known miss: retrieval from the embedding alone answers 25 of 39 held-out "
+                reason="known miss: retrieval from the embedding alone answers 24 of 39 held-out "
                 "questions about this document; this one gets 'not covered' (issue 8 is open)",
             ),
         ),
