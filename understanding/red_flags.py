@@ -50,8 +50,9 @@ FLAG_TIERS = {
 }
 
 NEGATIONS = {"no", "not", "n't", "never", "without", "nor", "none", "neither", "nothing"}
-# A clinical denial ("Denies saddle anaesthesia"), capitalised or not.
-DENIALS = {"deny", "denies", "denied", "denying"}
+# Words that deny what follows: a clinical denial ("Denies saddle
+# anaesthesia", matched as typed or by lemma) and "free" ("symptom-free").
+DENIALS = {"deny", "denies", "denied", "denying", "free"}
 # Words after a negation that make it uncertainty, not denial.
 UNCERTAIN_AFTER = {"sure", "know", "think", "idea", "certain", "tell", "remember", "longer", "anymore"}
 # Words after a negation that make the negation part of the symptom
@@ -398,7 +399,7 @@ def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
         token = doc[i]
         if token.lower_ == "," and _new_clause_after(doc, i):
             return False
-        if token.lower_ in NEGATIONS or token.lower_ in DENIALS or token.lemma_.lower() in {"deny", "free"}:
+        if token.lower_ in NEGATIONS or token.lower_ in DENIALS or token.lemma_.lower() in DENIALS:
             following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             following2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
             if {following, following2} & (UNCERTAIN_AFTER | SYMPTOM_AFTER):
