@@ -204,8 +204,8 @@ class RedFlagCheck(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "flag_threshold": 0.5,
-            "sentence_flag_threshold": 0.9,
+            "flag_threshold": 0.55,
+            "sentence_flag_threshold": 0.8,
             "clause_gate": 0.05,
             # Below this confidence in which flag it is, the triage question is the general one.
             "specific_question_confidence": 0.5,
