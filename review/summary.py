@@ -1,6 +1,13 @@
 """Keeps the conversation summaries current: an incremental pass over the
 events Rasa stored since the last pass (by event id), cheap when nothing is new.
 
+Event ids are handed out when a row is inserted, not when it is committed: on
+PostgreSQL a slow transaction can commit id 100 after a pass has read 101 and
+moved its mark past both. So each pass records the ids missing from the range
+it read (``review_event_gaps``), and every later pass reads any that have
+appeared since, for ``GAP_SECONDS``; after that a missing id is taken to be a
+rolled-back insert (or an erased event) and forgotten.
+
 A conversation is one session of one sender: it starts at the sender's first
 event or at a session start, unless the current one has no user message yet.
 """
@@ -11,15 +18,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, insert, inspect, select, update
+import time
+
+from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from review.masking import mask
-from review.tables import conversations, events, messages, progress
+from review.tables import conversations, event_gaps, events, messages, progress
 from review.transcript import Event, event_from_row
 
 PROGRESS_NAME = "events"
 BATCH = 5000
+# How long a missing event id is looked for again; far longer than any turn's
+# transaction (the tracker store's statements time out after a second).
+GAP_SECONDS = 600.0
+# Only ids this close below the newest id read are recorded as gaps: a late
+# commit is one of the most recent inserts.
+GAP_WINDOW = 10_000
 SEARCH_TEXT_LIMIT = 20_000
 TIER_ORDER = {None: 0, "urgent": 1, "emergency": 2}
 # The columns a pass recomputes; the review status is left alone.
@@ -109,7 +124,9 @@ class _Pass:
         if state is None or (event.starts_session and state.row["user_turns"] > 0):
             state = self.start(event)
         row = state.row
-        row["last_event_id"] = event.id
+        # A late-committed event (see the module's docstring) can be older than the rest.
+        row["last_event_id"] = max(row["last_event_id"], event.id)
+        row["first_event_id"] = min(row["first_event_id"], event.id)
         row["last_at"] = max(row["last_at"], event.timestamp)
         state.dirty = True
         if event.is_user:
@@ -225,6 +242,33 @@ def _claim(connection: Connection, batch: int) -> tuple[int, int] | None:
     return (last, upto) if claimed == 1 else None
 
 
+def _record_gaps(connection: Connection, low: int, high: int, present: Iterable[int]) -> None:
+    """Notes the ids in (low, high] that were not there when the range was read."""
+    connection.execute(delete(event_gaps).where(event_gaps.c.event_id > low, event_gaps.c.event_id <= high))
+    start = max(low, high - GAP_WINDOW)
+    missing = sorted(set(range(start + 1, high + 1)) - set(present))
+    if missing:
+        now = time.time()
+        connection.execute(insert(event_gaps), [{"event_id": i, "noticed_at": now} for i in missing])
+
+
+def _fill_gaps(engine: Engine) -> int:
+    """Summarises the recorded gaps' events that have been committed since; forgets
+    gaps older than GAP_SECONDS. Returns how many events it read."""
+    with engine.begin() as connection:
+        connection.execute(delete(event_gaps).where(event_gaps.c.noticed_at < time.time() - GAP_SECONDS))
+        gaps = select(event_gaps.c.event_id)
+        rows = connection.execute(select(events).where(events.c.id.in_(gaps)).order_by(events.c.id)).all()
+        # Each gap is claimed by deleting it: a concurrent pass that deleted it
+        # first has summarised that event, or will.
+        mine = [
+            row
+            for row in rows
+            if connection.execute(delete(event_gaps).where(event_gaps.c.event_id == row.id)).rowcount == 1
+        ]
+        return apply_events(connection, mine) if mine else 0
+
+
 def apply_events(connection: Connection, rows: Iterable[Any]) -> int:
     summariser = _Pass(connection)
     parsed = [event_from_row(row) for row in rows]
@@ -239,7 +283,7 @@ def refresh(engine: Engine, batch: int = BATCH) -> int:
     """Summarises the events stored since the last pass; returns how many it read."""
     if not events_table_exists(engine):
         return 0
-    total = 0
+    total = _fill_gaps(engine)
     while True:
         with engine.begin() as connection:
             claimed = _claim(connection, batch)
@@ -248,5 +292,6 @@ def refresh(engine: Engine, batch: int = BATCH) -> int:
             low, high = claimed
             rows = connection.execute(
                 select(events).where(events.c.id > low, events.c.id <= high).order_by(events.c.id)
-            )
-            total += apply_events(connection, rows.all())
+            ).all()
+            _record_gaps(connection, low, high, (row.id for row in rows))
+            total += apply_events(connection, rows)

@@ -7,7 +7,7 @@ review/migrations/, which must stay in step with these definitions.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -46,6 +46,16 @@ progress = Table(
     metadata,
     Column("name", String(50), primary_key=True),
     Column("last_event_id", Integer, nullable=False),
+)
+
+# Event ids inside a range the summary pass has read that were not there when
+# it read them: on PostgreSQL a transaction can commit an id lower than one
+# already read. Each pass looks for them again, for GAP_SECONDS.
+event_gaps = Table(
+    "review_event_gaps",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),
+    Column("noticed_at", Float, nullable=False),
 )
 
 conversations = Table(
@@ -124,6 +134,18 @@ feedback = Table(
     Column("value", String(4), nullable=False),
     Column("reason", Text),
     Column("created_at", Float, nullable=False),
+)
+
+# A member of staff's named filter of the conversation list (its query string).
+saved_views = Table(
+    "review_saved_views",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("username", "name", name="uq_review_saved_views_username_name"),
 )
 
 audit = Table(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
 from review import migrate
 from review.summary import refresh
-from review.tables import conversations, messages, progress
+from review.tables import conversations, event_gaps, events, messages, progress
 from tests.helpers import rasa_events as ev
 
 T0 = 1_780_000_000.0
@@ -156,3 +156,79 @@ def test_a_turn_the_bot_could_not_read_is_summarised_when_it_is_written_later(en
         ("Is walking good for my posture?", None, False),
         ("Does walking help my mood?", "ask_walking_benefits", True),
     ]
+
+
+def _count_conversation_turns(engine: Engine, sender_id: str) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.sum(conversations.c.user_turns)).where(conversations.c.sender_id == sender_id)
+            ).scalar()
+            or 0
+        )
+
+
+def test_an_event_committed_after_a_later_one_is_still_summarised(engine: Engine) -> None:
+    """Ids 1-4 are committed after 5-8 were read (a late commit); the next pass reads them."""
+    late = ev.rows("late", ev.session_start(T0) + [ev.user("I've wet myself and my back hurts", T0 + 1)])
+    early = ev.rows("early", ev.session_start(T0 + 2) + [ev.user("Hello", T0 + 3, intent="greet")])
+    with engine.begin() as connection:
+        connection.execute(insert(events), [{**row, "id": 5 + i} for i, row in enumerate(early)])
+    assert refresh(engine) == len(early)
+    with engine.connect() as connection:
+        assert connection.execute(select(progress.c.last_event_id)).scalar() == 4 + len(early)
+    with engine.begin() as connection:
+        connection.execute(insert(events), [{**row, "id": 1 + i} for i, row in enumerate(late)])
+    assert refresh(engine) == len(late)
+    assert _count_conversation_turns(engine, "late") == 1
+    assert refresh(engine) == 0  # read once
+
+
+def test_a_missing_id_is_forgotten_after_the_gap_period(engine: Engine, monkeypatch) -> None:
+    from review import summary
+
+    early = ev.rows("early", ev.session_start(T0) + [ev.user("Hello", T0 + 1, intent="greet")])
+    with engine.begin() as connection:
+        connection.execute(insert(events), [{**row, "id": 3 + i} for i, row in enumerate(early)])
+    refresh(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(event_gaps)).scalar() == 2
+    monkeypatch.setattr(summary, "GAP_SECONDS", -1.0)
+    refresh(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(event_gaps)).scalar() == 0
+
+
+def test_postgres_a_turn_committed_late_by_a_slow_transaction_reaches_the_summary(postgres_url: str) -> None:
+    """Two real PostgreSQL transactions: the first takes its id, the second takes a
+    higher one and commits, a pass runs, then the first commits."""
+    from sqlalchemy import create_engine, text
+
+    from tests.review.conftest import _fresh_postgres
+
+    _fresh_postgres(postgres_url).dispose()
+    engine = create_engine(postgres_url, future=True)
+    try:
+        events.create(engine)
+        migrate.upgrade(engine)
+        slow = engine.connect()
+        slow_transaction = slow.begin()
+        slow.execute(insert(events), ev.rows("slow", ev.red_flag_message(T0)[:1]))
+        ev.store(engine, "quick", ev.session_start(T0 + 1) + [ev.user("Hello", T0 + 2, intent="greet")])
+        with engine.connect() as connection:
+            ids = connection.execute(text("SELECT max(id) FROM events")).scalar()
+        assert refresh(engine) == 4
+        slow_transaction.commit()
+        slow.close()
+        assert ids >= 5  # the slow row's id is below the quick ones
+        assert refresh(engine) == 1
+        with engine.connect() as connection:
+            row = (
+                connection.execute(select(conversations).where(conversations.c.sender_id == "slow"))
+                .mappings()
+                .one()
+            )
+        assert row["user_turns"] == 1
+        assert row["red_flag_tier"] == "emergency"
+    finally:
+        engine.dispose()
