@@ -15,10 +15,9 @@ event or at a session start, unless the current one has no user message yet.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
-
-import time
 
 from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from review.tables import login_failures, users
+from review.tables import login_failures, saved_views, users
 
 REVIEWER = "reviewer"
 ADMIN = "admin"
@@ -84,6 +84,7 @@ def remove_user(engine: Engine, *, username: str) -> None:
     with engine.begin() as connection:
         if not connection.execute(delete(users).where(users.c.username == username)).rowcount:
             raise UserError(f"no user {username!r}")
+        connection.execute(delete(saved_views).where(saved_views.c.username == username))
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:

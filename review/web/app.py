@@ -74,6 +74,8 @@ ROUTES = [
     Route("/unanswered/{group:int}/nlu.yml", insight_pages.unanswered_export),
     Route("/conversations", conversation_pages.conversation_list),
     Route("/conversations/export.{kind:str}", conversation_pages.list_export),
+    Route("/conversations/views", conversation_pages.view_save, methods=["POST"]),
+    Route("/conversations/views/{id:int}/delete", conversation_pages.view_delete, methods=["POST"]),
     Route("/conversations/{id:int}", conversation_pages.conversation_view),
     Route("/conversations/{id:int}/export.{kind:str}", conversation_pages.conversation_export),
     Route("/conversations/{id:int}/flag", conversation_pages.conversation_flag, methods=["POST"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -20,6 +20,7 @@ from review.conversations import (
     list_page,
     mark_reviewed,
 )
+from review.saved_views import delete_view, save_view, views_of
 from review.summary import refresh
 from review.web.context import Ctx, page
 
@@ -45,12 +46,19 @@ def download(body: str, kind: str, filename: str) -> Response:
 
 @page()
 def conversation_list(ctx: Ctx) -> Response:
+    return _list(ctx, Filters.from_query(ctx.query))
+
+
+def _list(ctx: Ctx, filters: Filters, error: str | None = None) -> Response:
     _refresh(ctx)
-    filters = Filters.from_query(ctx.query)
     result = list_page(ctx.engine, filters, cursor=ctx.query.get("after"))
     query = filters.to_query()
+    assert ctx.user is not None
     return ctx.render(
         "conversations.html",
+        status_code=400 if error else 200,
+        error=error,
+        saved_views=views_of(ctx.engine, ctx.user.username),
         filters=filters,
         page=result,
         channels=channels(ctx.engine),
@@ -61,6 +69,26 @@ def conversation_list(ctx: Ctx) -> Response:
         else None,
         export_query=urlencode(query),
     )
+
+
+@page()
+def view_save(ctx: Ctx) -> Response:
+    """Saves the list's current filters (the form's ``query``) under a name."""
+    assert ctx.user is not None
+    raw = ctx.form.get("query", "")
+    try:
+        view = save_view(ctx.engine, ctx.user.username, ctx.form.get("name", ""), raw)
+    except ReviewError as error:
+        return _list(ctx, Filters.from_query(dict(parse_qsl(raw))), error=str(error))
+    return RedirectResponse(f"/conversations?{view.query}", status_code=303)
+
+
+@page()
+def view_delete(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    if not delete_view(ctx.engine, ctx.user.username, int(ctx.request.path_params["id"])):
+        return PlainTextResponse("No such saved view.", 404)
+    return RedirectResponse("/conversations", status_code=303)
 
 
 @page()
