@@ -96,11 +96,14 @@ def group(questions: list[Question], similarity: float = SIMILARITY) -> list[Gro
     vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(texts)
     groups: list[Group] = []
     leaders: list[int] = []
+    # The leaders' rows, transposed; rebuilt only when a group is added (the
+    # rows are L2-normalised, so a product is a cosine).
+    leader_matrix = None
     for index, text in enumerate(texts):
         members = by_text[text]
         target = None
-        if leaders:
-            scores = (vectors[leaders] @ vectors[index].T).toarray().ravel()
+        if leader_matrix is not None:
+            scores = (vectors[index] @ leader_matrix).toarray().ravel()
             best = int(scores.argmax())
             if scores[best] >= similarity:
                 target = groups[best]
@@ -108,6 +111,7 @@ def group(questions: list[Question], similarity: float = SIMILARITY) -> list[Gro
             target = Group(id=min(q.event_id for q in members), leader=members[0].text)
             groups.append(target)
             leaders.append(index)
+            leader_matrix = vectors[leaders].T.tocsc()
         target.questions.extend(members)
     return sorted(groups, key=lambda g: (-g.count, g.id))
 
