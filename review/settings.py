@@ -35,8 +35,12 @@ class Settings:
     login_delay: float = 0.5
     # Failed logins (per username and per address) before the lockout starts.
     login_attempts: int = 5
-    # Refresh the conversation summaries before each list request.
+    # Refresh the conversation summaries before each list request, reading at
+    # most this many batches of events (the background pass reads the rest).
     refresh_on_request: bool = True
+    request_refresh_batches: int = 1
+    # Seconds between background summary passes; 0 for none.
+    background_refresh_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         if len(self.secret) < MIN_SECRET_LENGTH:

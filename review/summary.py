@@ -15,6 +15,8 @@ event or at a session start, unless the current one has no user message yet.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -25,6 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from review.masking import mask
 from review.tables import conversations, event_gaps, events, messages, progress
 from review.transcript import Event, event_from_row
+
+logger = logging.getLogger(__name__)
 
 PROGRESS_NAME = "events"
 BATCH = 5000
@@ -278,14 +282,17 @@ def apply_events(connection: Connection, rows: Iterable[Any]) -> int:
     return len(parsed)
 
 
-def refresh(engine: Engine, batch: int = BATCH) -> int:
-    """Summarises the events stored since the last pass; returns how many it read."""
+def refresh(engine: Engine, batch: int | None = None, max_batches: int | None = None) -> int:
+    """Summarises the events stored since the last pass, ``batch`` at a time and at
+    most ``max_batches`` batches (all of them by default); returns how many it read."""
     if not events_table_exists(engine):
         return 0
+    size = batch or BATCH
     total = _fill_gaps(engine)
-    while True:
+    done = 0
+    while max_batches is None or done < max_batches:
         with engine.begin() as connection:
-            claimed = _claim(connection, batch)
+            claimed = _claim(connection, size)
             if claimed is None:
                 return total
             low, high = claimed
@@ -294,3 +301,49 @@ def refresh(engine: Engine, batch: int = BATCH) -> int:
             ).all()
             _record_gaps(connection, low, high, (row.id for row in rows))
             total += apply_events(connection, rows)
+        done += 1
+    return total
+
+
+def backlog(engine: Engine) -> int:
+    """How many stored events the summaries have not read yet."""
+    if not events_table_exists(engine):
+        return 0
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(progress.c.last_event_id).where(progress.c.name == PROGRESS_NAME)
+        ).scalar()
+        return int(
+            connection.execute(
+                select(func.count()).select_from(events).where(events.c.id > (last or 0))
+            ).scalar()
+            or 0
+        )
+
+
+class Summariser:
+    """Keeps the summaries current in a background thread, so that neither the
+    tool's start nor a page waits for a large store to be read."""
+
+    def __init__(self, engine: Engine, every_seconds: float) -> None:
+        self.engine = engine
+        self.every_seconds = every_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="review-summariser", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                # A batch at a time, so that stop() is heard between batches.
+                while not self._stop.is_set() and refresh(self.engine, max_batches=1):
+                    pass
+            except Exception:  # noqa: BLE001 - a database outage must not end the thread
+                logger.exception("summary pass failed; trying again")
+            self._stop.wait(self.every_seconds)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from review import migrate
 from review.db import engine_for
 from review.settings import Settings
-from review.summary import refresh
+from review.summary import Summariser
 from review.web import admin_pages, auth_pages, conversation_pages, insight_pages
 from review.web.context import make_templates
 
@@ -55,9 +55,9 @@ class SecurityHeaders:
 
 
 def prepare(engine: Engine) -> None:
-    """Brings the review tables to the latest migration and the summaries up to date."""
+    """Brings the review tables to the latest migration; the summaries catch up
+    in the background (see :class:`review.summary.Summariser`)."""
     migrate.upgrade(engine)
-    refresh(engine)
 
 
 async def health(_request: Request) -> Response:
@@ -95,7 +95,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(prepare, engine)
-        yield
+        summariser = None
+        if settings.background_refresh_seconds > 0:
+            summariser = Summariser(engine, settings.background_refresh_seconds)
+            summariser.start()
+        try:
+            yield
+        finally:
+            if summariser is not None:
+                await run_in_threadpool(summariser.stop)
 
     app = Starlette(
         routes=_routes(),

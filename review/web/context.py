@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from review import audit
 from review.masking import mask
 from review.settings import Settings
+from review.summary import backlog, refresh
 from review.users import User, get_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -66,6 +67,15 @@ class Ctx:
     templates: Environment
     user: User | None = None
     form: dict[str, str] = field(default_factory=dict)
+    # Stored events the summaries have not read yet (shown as a notice).
+    backlog: int = 0
+
+    def refresh_summaries(self) -> None:
+        """A bounded summary pass before a page that lists conversations; what it
+        leaves is read by the background pass, and the page says so."""
+        if self.settings.refresh_on_request:
+            refresh(self.engine, max_batches=self.settings.request_refresh_batches)
+        self.backlog = backlog(self.engine)
 
     @property
     def query(self) -> dict[str, str]:
@@ -85,7 +95,11 @@ class Ctx:
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         template = self.templates.get_template(name)
         html = template.render(
-            user=self.user, csrf_token=csrf_token(self.request), path=self.request.url.path, **context
+            user=self.user,
+            csrf_token=csrf_token(self.request),
+            path=self.request.url.path,
+            backlog=self.backlog,
+            **context,
         )
         return HTMLResponse(html, status_code=status_code)
 

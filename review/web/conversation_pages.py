@@ -21,7 +21,6 @@ from review.conversations import (
     mark_reviewed,
 )
 from review.saved_views import delete_view, save_view, views_of
-from review.summary import refresh
 from review.web.context import Ctx, page
 
 MEDIA = {
@@ -32,8 +31,7 @@ MEDIA = {
 
 
 def _refresh(ctx: Ctx) -> None:
-    if ctx.settings.refresh_on_request:
-        refresh(ctx.engine)
+    ctx.refresh_summaries()
 
 
 def download(body: str, kind: str, filename: str) -> Response:

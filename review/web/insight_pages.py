@@ -8,7 +8,6 @@ from starlette.responses import PlainTextResponse, Response
 
 from review import audit, charts, dashboard, unanswered
 from review.masking import mask
-from review.summary import refresh
 from review.web.context import Ctx, page
 from review.web.conversation_pages import download
 
@@ -33,8 +32,7 @@ def period_of(query: dict[str, str]) -> dashboard.Period:
 
 @page()
 def dashboard_page(ctx: Ctx) -> Response:
-    if ctx.settings.refresh_on_request:
-        refresh(ctx.engine)
+    ctx.refresh_summaries()
     period = period_of(ctx.query)
     figures = dashboard.build(ctx.engine, period)
     days = period.days
@@ -53,8 +51,7 @@ def dashboard_page(ctx: Ctx) -> Response:
 
 @page()
 def unanswered_page(ctx: Ctx) -> Response:
-    if ctx.settings.refresh_on_request:
-        refresh(ctx.engine)
+    ctx.refresh_summaries()
     period = period_of(ctx.query)
     groups = unanswered.group(unanswered.collect(ctx.engine, period))
     return ctx.render(
