@@ -79,6 +79,12 @@ MODEL_FILE = "red_flag_model.pkl"
 SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
 CLAUSE_BREAKS = {","}
 MIN_SENTENCE_TOKENS = 3
+# Words that open an answer to a question without saying anything else.
+HEDGES = frozenset({"kinda", "kind", "sort", "sorta", "well", "actually", "um", "erm", "hmm", "so"})
+AFFIRMATIONS = (
+    frozenset({"yes", "yeah", "yea", "yeh", "ya", "yep", "yup", "aye", "yess", "ye", "yh", "ok", "okay"})
+    | HEDGES
+)
 
 
 def red_flag_updates(
@@ -177,6 +183,22 @@ def sentences(doc: Doc) -> List[Span]:
         if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS and (s.start, s.end) != whole
     ]
     return spans if len(spans) > 1 else []
+
+
+def without_answer_prefix(doc: Doc) -> Optional[Span]:
+    """The statement after a leading "yes" ("yeah, ...", "ya kinda ..."), when
+    it has at least MIN_SENTENCE_TOKENS words; otherwise None."""
+    start = 0
+    while start < len(doc) and (
+        doc[start].lower_ in AFFIRMATIONS
+        or doc[start].is_punct
+        or (doc[start].lower_ == "of" and start > 0 and doc[start - 1].lower_ in HEDGES)
+    ):
+        start += 1
+    if not any(t.lower_ in AFFIRMATIONS - HEDGES for t in doc[:start]):
+        return None
+    rest = doc[start:]
+    return rest if sum(1 for t in rest if t.is_alpha) >= MIN_SENTENCE_TOKENS else None
 
 
 def _split(span: Span, breaks: set) -> List[Span]:
@@ -353,8 +375,15 @@ class RedFlagCheck(GraphComponent):
         doc = message.get(SPACY_DOCS[TEXT])
         if doc is None:
             return
+        embedding = sentence_embedding(message)
+        # "Yes, I've wet myself since it started": the answer's "yes" says
+        # nothing about the symptom, but in training "yes" alone is an affirm
+        # example, a negative; the statement after it is scored alone.
+        statement = without_answer_prefix(doc)
+        if statement is not None:
+            doc, embedding = statement.as_doc(), shared_encoder().encode_one(statement.text)
         finding = self.detector(doc).check(doc)
-        scores, sentence = self.score(doc, finding, sentence_embedding(message))
+        scores, sentence = self.score(doc, finding, embedding)
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""
         # A rule of the floor (a phrase that in training almost always meant a

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from common import paths
 from understanding import red_flag_corpus
-from understanding.red_flag_check import RedFlagCheck, sentences
+from understanding.red_flag_check import RedFlagCheck, sentences, without_answer_prefix
 from understanding.red_flag_model import Scores
 
 CONFIG = next(
@@ -234,3 +234,39 @@ def test_when_it_is_unclear_which_flag_the_general_triage_question_is_asked(nlp)
     assert msg.get("intent")["name"] == "red_flag_possible"
     assert ("triage_flag", "unspecified") in {(e["entity"], e["value"]) for e in msg.get("entities")}
     assert msg.get("red_flag")["possible"]["tier"] == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text, statement",
+    [
+        ("Yes, my legs have gone numb since this morning", "my legs have gone numb since this morning"),
+        ("yeah kinda, its all numb round my bottom", "its all numb round my bottom"),
+        ("ok so I have been peeing myself", "I have been peeing myself"),
+        ("yes, since yesterday", None),  # too short: an answer, not a statement
+        ("yes", None),
+        ("kinda numb in my legs", None),  # a hedge alone is part of the statement
+        ("Yesterday I fell off a ladder", None),
+    ],
+)
+def test_a_leading_yes_is_set_apart_from_the_statement_after_it(nlp, text, statement):
+    found = without_answer_prefix(nlp(text))
+    assert (found.text if found is not None else None) == statement
+
+
+class RecordingModel(FixedModel):
+    def __init__(self, scores: Scores) -> None:
+        super().__init__(scores)
+        self.texts: list[str] = []
+
+    def score(self, texts, embeddings, patterns):
+        self.texts += list(texts)
+        return super().score(texts, embeddings, patterns)
+
+
+def test_the_statement_after_a_leading_yes_is_what_is_scored(nlp):
+    model = RecordingModel(replace(FEVER, probability=0.95, agreement=0.95))
+    msg = message(nlp, "yeah, I've been burning up with a fever and my back is agony", intent="affirm")
+    RedFlagCheck(CONFIG, model=model, emergency_number="999").process([msg])
+    assert model.texts[0] == "I've been burning up with a fever and my back is agony"
+    assert msg.get("intent")["name"] == "red_flag_urgent"
+    assert msg.get(TEXT).startswith("yeah, ")  # the message itself is unchanged
