@@ -178,6 +178,9 @@ class PartClassifier:
 class Settings:
     # A retrieval document's passage answers when it scores at least this...
     passage_threshold: float = 0.5
+    # ...or this, when the intent classifier read the message as a question
+    # the guidance does not cover: then only a close passage overrules it.
+    not_covered_passage_threshold: float = 0.5
     # ...and beats every routed document's best passage by this much.
     document_margin: float = 0.05
     # A second passage of the same part: within this of the best one.
@@ -293,9 +296,10 @@ class Retriever:
 
         whole_ref, whole_score, routed_best, tied = self.best_passage(vector)
         routed_intent = intent in self.routed
+        threshold = s.not_covered_passage_threshold if intent == INTENT_NOT_COVERED else s.passage_threshold
         if (
             whole_ref is not None
-            and whole_score >= s.passage_threshold
+            and whole_score >= threshold
             and whole_score >= routed_best + s.document_margin
             and (routed_intent or intent in FALLBACK_INTENTS)
         ):

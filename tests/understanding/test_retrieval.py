@@ -179,3 +179,21 @@ def test_texting_conjunctions_split_questions():
         "wat about trainers",
     ]
     assert split_parts("is walking ok & should i rest") == ["is walking ok", "should i rest"]
+
+
+def test_a_question_read_as_not_covered_needs_a_closer_passage_to_be_answered(with_desk):
+    text = "what chair height, feet flat on the floor?"
+    _, score, _, _ = with_desk.best_passage(encode([text])[0])
+    documents = {"walking": parse(WALKING_DOC.read_bytes()), "desk": parse(DESK.read_bytes())}
+    lenient = retriever(
+        documents,
+        Settings(passage_threshold=0.3, not_covered_passage_threshold=score - 0.01, part_probability=0.4),
+    )
+    strict = retriever(
+        documents,
+        Settings(passage_threshold=0.3, not_covered_passage_threshold=score + 0.01, part_probability=0.4),
+    )
+    assert plan(lenient, text, "ask_not_covered", 0.9).passages[0] == PassageRef("desk", "chair-height")
+    assert not plan(strict, text, "ask_not_covered", 0.9).passages
+    # the stricter bar is for the not-covered reading only
+    assert plan(strict, text, "nlu_fallback", 0.2).passages[0] == PassageRef("desk", "chair-height")
