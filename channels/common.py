@@ -17,6 +17,8 @@ from common.formatting import BOLD
 
 logger = logging.getLogger(__name__)
 
+SHARED_IDS_ENV = "WALKWISE_SHARED_IDS_URL"
+
 
 def env(name: str, default: str | None = None) -> str | None:
     """A text setting of ``common/settings.py``, read afresh and checked
@@ -47,15 +49,47 @@ def disabled_blueprint(channel: str, absent: list[str]) -> Blueprint:
 
 
 class RecentIds:
-    """Remembers the last ``size`` ids seen, to drop duplicate deliveries."""
+    """Remembers the last ``size`` ids seen, to drop duplicate deliveries.
 
-    def __init__(self, size: int = 10_000) -> None:
+    Behind a balancer a repeated delivery can reach another server, so when
+    ``WALKWISE_SHARED_IDS_URL`` names a Redis (scripts/cluster sets it) each id
+    is also claimed there (``SET NX`` with a day's expiry), shared by every
+    server. If Redis cannot be reached the server's own memory decides, so a
+    message is never dropped for want of Redis."""
+
+    SHARED_SECONDS = 86_400
+
+    def __init__(self, size: int = 10_000, namespace: str = "ids", shared_url: str | None = None) -> None:
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._size = size
+        self._namespace = namespace
+        url = shared_url if shared_url is not None else env(SHARED_IDS_ENV)
+        self._shared = None
+        if url:
+            import redis
+
+            self._shared = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
     def seen(self, key: object) -> bool:
-        """True if ``key`` was seen before; remembers it either way."""
+        """True if ``key`` was seen before (here or, when shared, by another
+        server); remembers it either way."""
         key = str(key)
+        if self._seen_here(key):
+            return True
+        if self._shared is None:
+            return False
+        import redis
+
+        try:
+            claimed = self._shared.set(
+                f"walkwise:seen:{self._namespace}:{key}", b"1", nx=True, ex=self.SHARED_SECONDS
+            )
+        except redis.RedisError as error:
+            logger.warning("shared ids unreachable (%s); this server's memory decides", type(error).__name__)
+            return False
+        return not claimed
+
+    def _seen_here(self, key: str) -> bool:
         if key in self._ids:
             self._ids.move_to_end(key)
             return True

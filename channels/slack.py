@@ -219,7 +219,7 @@ class SlackInput(RasaSlackInput):
             kwargs["slack_signing_secret"] = kwargs.get("slack_signing_secret") or "unset"
         super().__init__(*args, **kwargs)
         self.api_url = api_url
-        self.events = RecentIds()
+        self.events = RecentIds(namespace="slack")
         self.refs: Optional[thumbs.FeedbackRefs] = None
         self._acks: Set["asyncio.Task[Any]"] = set()
 

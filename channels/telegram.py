@@ -193,7 +193,7 @@ class TelegramInput(InputChannel):
     ) -> None:
         self.token, self.secret, self.webhook_url = token, secret, webhook_url
         self.api = BotApi(token or "", api_url)
-        self.updates = RecentIds()
+        self.updates = RecentIds(namespace="telegram")
         self.refs: Optional[thumbs.FeedbackRefs] = None
         self.app_ctx: Any = None  # the Sanic app's ctx, where Rasa keeps its agent
         # chat id -> (reference of the answer given a thumbs down, when asked why)

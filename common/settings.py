@@ -232,6 +232,9 @@ SETTINGS = (
     Setting("WALKWISE_BALANCER_HOST", text, "0.0.0.0", "the address the balancer listens on"),
     Setting("WALKWISE_CLUSTER_PORTS", ports, (5005, 5006), "the cluster's Rasa servers"),
     Setting("WALKWISE_REDIS_URL", redis_url, DEFAULT_REDIS_URL, "the cluster's lock store"),
+    # Set by scripts/cluster for its Rasa servers: where they share the ids of
+    # the Slack events and Telegram updates already handled.
+    Setting("WALKWISE_SHARED_IDS_URL", redis_url, None, "Redis for webhook ids shared by servers"),
 )
 
 
@@ -272,6 +275,7 @@ class Settings:
     balancer_host: str
     cluster_ports: tuple[int, ...]
     redis_url: str
+    shared_ids_url: Optional[str]
 
 
 def _problems_across(values: Mapping[str, Any]) -> list[str]:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from channels.common import SHARED_IDS_ENV
 from common import paths, settings
 
 SettingError = settings.SettingsError
@@ -94,6 +95,14 @@ def endpoints(layout: Layout, source: Path = paths.ROOT / "endpoints.yml") -> di
     if store.get("dialect") == "sqlite" and not Path(str(store.get("db", ""))).is_absolute():
         store["db"] = str(layout.var / Path(str(store["db"])).name)
     return config
+
+
+def supervisor_quoted(value: str) -> str:
+    """A value for a supervisord ``environment=`` line: quoted, and ``%``
+    doubled (supervisord expands ``%(name)s``); a double quote cannot be written."""
+    if '"' in value:
+        raise SettingError(f"a double quote cannot be passed through supervisord: {value!r}")
+    return '"' + value.replace("%", "%%") + '"'
 
 
 def program(
@@ -457,6 +466,8 @@ def cluster_supervisord_config(cluster: ClusterLayout) -> str:
             f"rasa-{port}",
             rasa_command(layout, port, cluster.endpoints_file, "--interface", "127.0.0.1"),
             layout,
+            # The servers share the webhook ids they have handled (channels/common.py).
+            environment=f"{SHARED_IDS_ENV}={supervisor_quoted(cluster.redis_url)}",
             startsecs=10,
         )
         for port in cluster.rasa_ports

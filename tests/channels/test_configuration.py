@@ -57,3 +57,42 @@ def test_session_ids_are_signed():
     other = "1" if token[-1] != "1" else "2"
     assert not issuer.is_valid(f"{token[:-1]}{other}.{signature}")
     assert not issuer.is_valid(None) and not issuer.is_valid("a.b.c")
+
+
+def _redis_or_skip(url: str) -> None:
+    import os
+
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        reason = f"Redis is not reachable at {url}: {type(error).__name__}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def test_shared_ids_are_seen_by_every_server():
+    """Two servers' RecentIds on one real Redis: a repeat delivered to the other is dropped."""
+    import uuid
+
+    url = "redis://127.0.0.1:6379/3"
+    _redis_or_skip(url)
+    namespace = f"test-{uuid.uuid4().hex}"
+    first, second = (
+        RecentIds(namespace=namespace, shared_url=url),
+        RecentIds(namespace=namespace, shared_url=url),
+    )
+    assert first.seen(41) is False
+    assert second.seen(41) is True
+    assert second.seen(42) is False
+    assert first.seen(42) is True
+    assert RecentIds(namespace=namespace + "-other", shared_url=url).seen(41) is False
+
+
+def test_without_redis_each_server_still_drops_its_own_repeats():
+    ids = RecentIds(namespace="test", shared_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert ids.seen("a") is False
+    assert ids.seen("a") is True
+    assert ids.seen("b") is False

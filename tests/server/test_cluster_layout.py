@@ -154,3 +154,16 @@ def test_the_balancers_error_page_is_a_rest_reply_with_an_apology():
     assert head.startswith("HTTP/1.1 503 Service Unavailable")
     assert f"Content-Length: {len(body.encode())}" in head
     assert json.loads(body) == [{"recipient_id": "", "text": SERVER_UNAVAILABLE}]
+
+
+def test_the_servers_share_the_webhook_ids_they_have_handled(cluster, monkeypatch):
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(cluster_supervisord_config(cluster))
+    for port in (5005, 5006):
+        assert (
+            config[f"program:rasa-{port}"]["environment"]
+            == 'WALKWISE_SHARED_IDS_URL="redis://127.0.0.1:6379/0"'
+        )
+    monkeypatch.setenv("WALKWISE_REDIS_URL", "redis://:s%3Acret@127.0.0.1:6379/2")
+    quoted = cluster_supervisord_config(ClusterLayout.from_environment())
+    assert 'WALKWISE_SHARED_IDS_URL="redis://:s%%3Acret@127.0.0.1:6379/2"' in quoted  # supervisord's %
