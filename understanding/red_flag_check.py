@@ -79,6 +79,19 @@ MODEL_FILE = "red_flag_model.pkl"
 SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
 CLAUSE_BREAKS = {","}
 MIN_SENTENCE_TOKENS = 3
+# The words of a message that is only about back pain: the back and its pain,
+# how bad, since when, and walking with it. A symptom that may be a red flag
+# ("night", "numb", "legs", "fever", "weight", "fall"...) is not among them.
+BACK_PAIN_WORDS = frozenset(
+    """
+    back backs backache lower low lumbar spine pain pains painful ache aches aching achy sore soreness
+    hurt hurts hurting stiff stiffness tight twinge twinges niggle niggly bad worse awful terrible horrible
+    dreadful really very quite pretty bit little lot lots super extremely so too proper properly today now
+    still again lately recently currently week weeks day days yesterday month months while flare flares
+    flared flaring playing killing agony dodgy walk walks walking stroll go going went usual normal ok okay
+    fine hi hello hey thanks
+    """.split()
+)
 # Words that open an answer to a question without saying anything else.
 HEDGES = frozenset({"kinda", "kind", "sort", "sorta", "well", "actually", "um", "erm", "hmm", "so"})
 AFFIRMATIONS = (
@@ -199,6 +212,18 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
         return None
     rest = doc[start:]
     return rest if sum(1 for t in rest if t.is_alpha) >= MIN_SENTENCE_TOKENS else None
+
+
+def only_back_pain(doc: Doc) -> bool:
+    """Whether every word of the message is about back pain itself, how bad it
+    is, when, or walking with it: nothing that could be another symptom."""
+    return all(
+        not token.is_alpha
+        or token.is_stop
+        or token.lower_ in BACK_PAIN_WORDS
+        or token.lemma_.lower() in BACK_PAIN_WORDS
+        for token in doc
+    )
 
 
 def _split(span: Span, breaks: set) -> List[Span]:
@@ -383,6 +408,12 @@ class RedFlagCheck(GraphComponent):
         if statement is not None:
             doc, embedding = statement.as_doc(), shared_encoder().encode_one(statement.text)
         finding = self.detector(doc).check(doc)
+        # "my back is really bad today" names no symptom besides the back pain
+        # itself: however the classifier scores it, it is no red flag.
+        if not finding.mentions and only_back_pain(doc):
+            if _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
+                self._demote(message, 0.0, [])
+            return
         scores, sentence = self.score(doc, finding, embedding)
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""

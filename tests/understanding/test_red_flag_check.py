@@ -270,3 +270,27 @@ def test_the_statement_after_a_leading_yes_is_what_is_scored(nlp):
     assert model.texts[0] == "I've been burning up with a fever and my back is agony"
     assert msg.get("intent")["name"] == "red_flag_urgent"
     assert msg.get(TEXT).startswith("yeah, ")  # the message itself is unchanged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my back is really bad today",
+        "Back pain.",
+        "my lower back's been awful for weeks, should I still walk?",
+    ],
+)
+def test_a_message_only_about_back_pain_is_no_red_flag_whatever_the_score(nlp, text):
+    msg = message(nlp, text, intent="red_flag_emergency", confidence=0.8)
+    fixed(0.99).process([msg])
+    assert msg.get("intent")["name"] not in ("red_flag_emergency", "red_flag_urgent", "red_flag_possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my back is bad at night", "my back is bad and I feel hot and shivery", "bad back, legs weak"],
+)
+def test_a_symptom_word_besides_the_back_pain_is_still_checked(nlp, text):
+    msg = message(nlp, text)
+    fixed(0.99).process([msg])
+    assert msg.get("intent")["name"] in ("red_flag_emergency", "red_flag_urgent")
