@@ -90,6 +90,19 @@ def test_the_full_symptom_screen_ends_in_urgent_advice_or_no_red_flags(stack):
     assert "walking can be beneficial" in reply_text(replies)
 
 
+def test_a_symptom_typed_as_an_answer_to_the_screen_ends_it_with_the_advice_once(stack):
+    sender = new_sender()
+    replies = stack.ask(sender, "check my symptoms")
+    replies = stack.ask(sender, "no")
+    replies = stack.ask(sender, "no")
+    assert replies[-1]["text"].startswith("3 of 10:"), replies
+    replies = stack.ask(sender, "yes, my left leg has gone weak and drags when I walk")
+    assert_advice_alone(replies, EMERGENCY)
+    after = stack.ask(sender, "does walking help my back?")
+    assert not any(r["text"].startswith(("3 of 10:", "4 of 10:")) for r in after), after
+    assert not reply_text(after).startswith(EMERGENCY)
+
+
 def test_a_red_flag_in_the_middle_of_a_walking_conversation_after_a_question(stack):
     sender = new_sender()
     assert passage_text("note-1") in reply_text(stack.ask(sender, "should i walk during a flare-up?"))
