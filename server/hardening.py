@@ -217,11 +217,18 @@ async def _say(tracker: DialogueStateTracker, output_channel: OutputChannel, eve
 # argument, then that function's own arguments.
 
 
+NO_WORDS_REPLY = (
+    "I didn't get any words in that message. What would you like to know about walking and lower back pain?"
+)
+
+
 async def handle_message(
     original: Callable[..., Any], processor: MessageProcessor, message: UserMessage
 ) -> Any:
-    """MessageProcessor.handle_message: cleans and caps the text first, and gives
-    text without words a fixed "not covered" parse (stock Rasa guesses an intent)."""
+    """MessageProcessor.handle_message: cleans and caps the text first; text
+    without a letter or digit (empty, blank, only emoji) is answered that it
+    had no words, and neither understood nor stored (stock Rasa guesses an
+    intent)."""
     cleaned = clean_text(message.text)
     text, cut = limit_text(cleaned)
     if cut:
@@ -230,11 +237,10 @@ async def handle_message(
         message.metadata = metadata
     message.text = text
     if not has_words(text) and not message.parse_data:
-        message.parse_data = {
-            "text": text,
-            "intent": {"name": "nlu_fallback", "confidence": 1.0},
-            "entities": [],
-        }
+        # Nothing to understand or keep: say so on the person's channel.
+        output = message.output_channel
+        await output.send_text_message(message.sender_id, NO_WORDS_REPLY)
+        return output.messages if isinstance(output, CollectingOutputChannel) else None
     return await original(processor, message)
 
 

@@ -146,6 +146,13 @@ def test_bad_input_gets_a_normal_reply_and_the_conversation_goes_on(stack, messa
     assert passage_text("note-2") in follow_up
 
 
+@pytest.mark.parametrize("message", ["", "   ", "😀🙏👍", "?!"])
+def test_a_message_without_words_is_told_so(stack, message):
+    text = reply_text(stack.ask(new_sender(), message))
+    assert "didn't get any words" in text
+    assert "doesn't cover" not in text
+
+
 def test_a_very_long_message_is_answered_politely(stack):
     replies = stack.ask(new_sender(), "does walking help? " * 2000)
     assert reply_text(replies) == normalize(messages.MESSAGE_TOO_LONG)

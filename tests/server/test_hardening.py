@@ -61,11 +61,19 @@ def test_a_long_message_is_cut_and_marked():
     assert message.metadata["walkwise"]["truncated_from"] == MAX_MESSAGE_CHARS + 500
 
 
-def test_text_without_words_is_not_covered_instead_of_a_guess():
+@pytest.mark.parametrize("text", ["", "   ", "🙂 ?!", "\u200b\u202e"])
+def test_text_without_words_is_told_so_instead_of_a_guess(text):
     original = Recorder()
-    message = UserMessage("🙂 ?!", sender_id="someone")
-    run(hardening.handle_message(original, None, message))
-    assert message.parse_data["intent"] == {"name": "nlu_fallback", "confidence": 1.0}
+    message = UserMessage(text, sender_id="someone")
+    replies = run(hardening.handle_message(original, None, message))
+    assert original.calls == []  # neither understood nor stored
+    assert replies == [{"recipient_id": "someone", "text": hardening.NO_WORDS_REPLY}]
+
+
+def test_a_slash_payload_is_not_taken_for_a_message_without_words():
+    original = Recorder()
+    run(hardening.handle_message(original, None, UserMessage("/restart", sender_id="someone")))
+    assert len(original.calls) == 1
 
 
 # parse_message ----------------------------------------------------------------------------------
