@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from review.conversations import Filters, ReviewError
@@ -56,9 +56,9 @@ def save_view(engine: Engine, username: str, name: str, raw_query: str) -> Saved
         if existing is not None:
             connection.execute(update(saved_views).where(saved_views.c.id == existing).values(query=query))
             return SavedView(existing, name, query)
-        count = len(
-            connection.execute(select(saved_views.c.id).where(saved_views.c.username == username)).all()
-        )
+        count = connection.execute(
+            select(func.count()).select_from(saved_views).where(saved_views.c.username == username)
+        ).scalar()
         if count >= MAX_VIEWS:
             raise ReviewError(f"You have {MAX_VIEWS} saved views; delete one first.")
         new_id = connection.execute(

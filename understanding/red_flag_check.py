@@ -94,10 +94,8 @@ BACK_PAIN_WORDS = frozenset(
 )
 # Words that open an answer to a question without saying anything else.
 HEDGES = frozenset({"kinda", "kind", "sort", "sorta", "well", "actually", "um", "erm", "hmm", "so"})
-AFFIRMATIONS = (
-    frozenset({"yes", "yeah", "yea", "yeh", "ya", "yep", "yup", "aye", "yess", "ye", "yh", "ok", "okay"})
-    | HEDGES
-)
+YESES = frozenset({"yes", "yeah", "yea", "yeh", "ya", "yep", "yup", "aye", "yess", "ye", "yh", "ok", "okay"})
+AFFIRMATIONS = YESES | HEDGES
 
 
 def red_flag_updates(
@@ -208,7 +206,7 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
         or (doc[start].lower_ == "of" and start > 0 and doc[start - 1].lower_ in HEDGES)
     ):
         start += 1
-    if not any(t.lower_ in AFFIRMATIONS - HEDGES for t in doc[:start]):
+    if not any(t.lower_ in YESES for t in doc[:start]):
         return None
     rest = doc[start:]
     return rest if sum(1 for t in rest if t.is_alpha) >= MIN_SENTENCE_TOKENS else None
@@ -411,7 +409,7 @@ class RedFlagCheck(GraphComponent):
         # "my back is really bad today" names no symptom besides the back pain
         # itself: however the classifier scores it, it is no red flag.
         if not finding.mentions and only_back_pain(doc):
-            if _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
+            if _guessed_red_flag(message):
                 self._demote(message, 0.0, [])
             return
         scores, sentence = self.score(doc, finding, embedding)
@@ -491,7 +489,7 @@ class RedFlagCheck(GraphComponent):
         if finding.general_question or (finding.hypothetical and finding.tier):
             self._set_intent(message, INTENT_ASK_RED_FLAGS)
             message.set(RED_FLAG_KEY, {"tier": None, "score": round(probability, 3)}, add_to_output=True)
-        elif _top_intent(message) in TIER_FOR_INTENT or _top_intent(message) == INTENT_RED_FLAG_POSSIBLE:
+        elif _guessed_red_flag(message):
             self._demote(message, probability, [m.text for m in finding.mentions if m.negated])
 
     def _sure_which(self, scores: Scores) -> bool:
@@ -599,6 +597,11 @@ def _best_other_intent(message: Message) -> Optional[Text]:
         if name not in TIER_FOR_INTENT and name not in (INTENT_RED_FLAG_POSSIBLE, INTENT_ASK_RED_FLAGS):
             return name
     return None
+
+
+def _guessed_red_flag(message: Message) -> bool:
+    """Whether the intent classifier put a red-flag intent on top."""
+    return _top_intent(message) in (*TIER_FOR_INTENT, INTENT_RED_FLAG_POSSIBLE)
 
 
 def _top_intent(message: Message) -> Optional[Text]:

@@ -30,10 +30,6 @@ MEDIA = {
 }
 
 
-def _refresh(ctx: Ctx) -> None:
-    ctx.refresh_summaries()
-
-
 def download(body: str, kind: str, filename: str) -> Response:
     return Response(
         body,
@@ -48,7 +44,7 @@ def conversation_list(ctx: Ctx) -> Response:
 
 
 def _list(ctx: Ctx, filters: Filters, error: str | None = None) -> Response:
-    _refresh(ctx)
+    ctx.refresh_summaries()
     result = list_page(ctx.engine, filters, cursor=ctx.query.get("after"))
     query = filters.to_query()
     assert ctx.user is not None
@@ -92,7 +88,7 @@ def view_delete(ctx: Ctx) -> Response:
 @page()
 def list_export(ctx: Ctx) -> Response:
     kind = ctx.request.path_params["kind"]
-    _refresh(ctx)
+    ctx.refresh_summaries()
     filters = Filters.from_query(ctx.query)
     rows = all_matching(ctx.engine, filters)
     ctx.audit(
@@ -126,7 +122,7 @@ def _show(
 
 @page()
 def conversation_view(ctx: Ctx) -> Response:
-    _refresh(ctx)
+    ctx.refresh_summaries()
     found = _load(ctx)
     if not isinstance(found, Conversation):
         return found
