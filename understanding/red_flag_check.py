@@ -90,6 +90,12 @@ BACK_PAIN_WORDS = frozenset(
     still again lately recently currently week weeks day days yesterday month months while flare flares
     flared flaring playing killing agony dodgy walk walks walking stroll go going went usual normal ok okay
     fine hi hello hey thanks
+    crook stuffed wrecked shot knackered rooted buggered cactus munted goosed banjaxed jacked messed screwed
+    busted ruined cooked done gone out locked seized spasm spasms spasming tweaked pulled strained twisted
+    put threw thrown grief giving complaining grumbling moaning acting silly buggers region area bits
+    totally completely absolutely literally seriously honestly bloody fucking effing freaking frigging damn
+    proper right real ugh argh ouch omg rn tbh lol mate guys fortnight ages forever morning mornings
+    evening arvo monday tuesday wednesday thursday friday saturday sunday weekend
     """.split()
 )
 # Words that open an answer to a question without saying anything else.

@@ -278,6 +278,12 @@ def test_the_statement_after_a_leading_yes_is_what_is_scored(nlp):
         "my back is really bad today",
         "Back pain.",
         "my lower back's been awful for weeks, should I still walk?",
+        # How people say their back is bad, in slang: no other symptom.
+        "my back's been crook all week",
+        "back's totally stuffed mate",
+        "my back is completely gone",
+        "my back went out again on Monday morning",
+        "lower back's locked up, proper seized",
     ],
 )
 def test_a_message_only_about_back_pain_is_no_red_flag_whatever_the_score(nlp, text):
@@ -288,7 +294,14 @@ def test_a_message_only_about_back_pain_is_no_red_flag_whatever_the_score(nlp, t
 
 @pytest.mark.parametrize(
     "text",
-    ["my back is bad at night", "my back is bad and I feel hot and shivery", "bad back, legs weak"],
+    [
+        "my back is bad at night",
+        "my back is bad and I feel hot and shivery",
+        "bad back, legs weak",
+        "my back's gone since the car crash",
+        "back is wrecked after a fall",
+        "my back is broken",
+    ],
 )
 def test_a_symptom_word_besides_the_back_pain_is_still_checked(nlp, text):
     msg = message(nlp, text)
