@@ -69,6 +69,7 @@ from understanding.red_flag_model import (
     pattern_features,
 )
 from understanding.red_flags import FLAG_TIERS, Finding, Mention, RedFlagDetector
+from understanding.retrieval import is_question
 from understanding.sentence_featurizer import sentence_embedding
 
 logger = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
     return rest if sum(1 for t in rest if t.is_alpha) >= MIN_SENTENCE_TOKENS else None
 
 
-def only_back_pain(doc: Doc) -> bool:
+def only_back_pain(doc: Doc | Span) -> bool:
     """Whether every word of the message is about back pain itself, how bad it
     is, when, or walking with it: nothing that could be another symptom."""
     return all(
@@ -228,6 +229,22 @@ def only_back_pain(doc: Doc) -> bool:
         or token.lemma_.lower() in BACK_PAIN_WORDS
         for token in doc
     )
+
+
+def without_back_pain_clauses(doc: Doc) -> Optional[Doc]:
+    """The message less its clauses that are only about the back pain ("Mate,
+    my back's been crook all week, how should I lift the esky?" less its first
+    clause), when at least one such clause goes and what remains is questions
+    of at least MIN_SENTENCE_TOKENS words in all; otherwise None."""
+    clauses = [c for s in _split(doc[:], SENTENCE_BREAKS) for c in _split(s, CLAUSE_BREAKS)]
+    kept = [c for c in clauses if not only_back_pain(c)]
+    if len(kept) == len(clauses) or sum(1 for c in kept for t in c if t.is_alpha) < MIN_SENTENCE_TOKENS:
+        return None
+    # Only when what remains asks a question: a statement ("leg keeps
+    # buckling. back sore 2") is read with the back pain it comes with.
+    if not all(is_question(c.text.strip(" ,;")) for c in kept):
+        return None
+    return Doc.from_docs([c.as_doc() for c in kept])
 
 
 def _split(span: Span, breaks: set) -> List[Span]:
@@ -418,6 +435,14 @@ class RedFlagCheck(GraphComponent):
             if _guessed_red_flag(message):
                 self._demote(message, 0.0, [])
             return
+        # The classifier reads a message whole, and a clause only about the
+        # back pain ("my back's been crook all week") can tip an ordinary
+        # question into a red flag: with no phrase of the vocabulary, the
+        # rest of the message is what is scored.
+        rest = without_back_pain_clauses(doc) if not finding.mentions else None
+        if rest is not None:
+            doc, embedding = rest, shared_encoder().encode_one(rest.text)
+            finding = self.detector(doc).check(doc)
         scores, sentence = self.score(doc, finding, embedding)
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""

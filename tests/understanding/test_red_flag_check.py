@@ -307,3 +307,37 @@ def test_a_symptom_word_besides_the_back_pain_is_still_checked(nlp, text):
     msg = message(nlp, text)
     fixed(0.99).process([msg])
     assert msg.get("intent")["name"] in ("red_flag_emergency", "red_flag_urgent")
+
+
+class ScoresTheBackPain(FixedModel):
+    """Scores a text that mentions the back as a sure red flag, any other as none:
+    the classifier that reads "my back's been crook" as one."""
+
+    def score(self, texts, embeddings, patterns):
+        return [
+            replace(self.scores, probability=p, agreement=p)
+            for p in (0.99 if "back" in t.lower() else 0.01 for t in texts)
+        ]
+
+
+def check_with_back_pain_scorer(nlp, text):
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=ScoresTheBackPain(FEVER), emergency_number="999").process([msg])
+    return msg.get("intent")["name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mate, my back's been crook all week, how should I be picking the esky up off the ground?",
+        "My lower back is killing me. What shoes are best for a long walk?",
+    ],
+)
+def test_a_question_is_scored_without_its_clauses_only_about_the_back(nlp, text):
+    assert check_with_back_pain_scorer(nlp, text) not in ("red_flag_emergency", "red_flag_urgent")
+
+
+def test_a_statement_keeps_the_back_pain_it_comes_with(nlp):
+    # "back sore too" says the symptom comes with the back pain: it stays.
+    text = "my leg keeps buckling when I walk. back sore too"
+    assert check_with_back_pain_scorer(nlp, text) == "red_flag_urgent"
