@@ -97,6 +97,8 @@ BACK_PAIN_WORDS = frozenset(
     totally completely absolutely literally seriously honestly bloody fucking effing freaking frigging damn
     proper right real ugh argh ouch omg rn tbh lol mate guys fortnight ages forever morning mornings
     evening arvo monday tuesday wednesday thursday friday saturday sunday weekend
+    destroying destroyed murdering dying losing mind head doing driving mad crazy nuts insane time times
+    constantly always tips advice exercise exercises stretch stretches help
     """.split()
 )
 # Words that open an answer to a question without saying anything else.
@@ -461,9 +463,9 @@ class RedFlagCheck(GraphComponent):
         if floor is not None:
             self._ask_triage(message, floor.flag, probability, floor.text)
             return
-        # Denied symptoms only, or a what-if: the classifier's score alone
+        # Denied symptoms only, a what-if or a figure of speech: the classifier's score alone
         # asks the triage question rather than giving the advice.
-        doubtful = finding.negated_only or finding.hypothetical
+        doubtful = finding.negated_only or finding.hypothetical or finding.figurative
         if scores and scores.agreement >= self.config["flag_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(scores)
             how = "classifier+pattern" if finding.tier else "classifier"

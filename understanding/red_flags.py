@@ -283,6 +283,9 @@ class Finding:
     hypothetical: bool = False
     long_ago: bool = False  # an event long past ("years ago", "as a kid")
     someone_else: bool = False  # about another person, not the writer
+    # A figure of speech of the vocabulary's exclusions ("I nearly wet myself
+    # laughing", "fell asleep"), and no symptom phrase besides.
+    figurative: bool = False
 
     def distanced(self, flag: str) -> bool:
         """Whether a mention of ``flag`` is told at a distance. A history of
@@ -364,6 +367,7 @@ class RedFlagDetector:
             "hypothetical": hypothetical(doc),
             "long_ago": long_ago(doc),
             "someone_else": about_someone_else(doc),
+            "figurative": bool(excluded) and not positive,
         }
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, **context)

@@ -341,3 +341,16 @@ def test_a_statement_keeps_the_back_pain_it_comes_with(nlp):
     # "back sore too" says the symptom comes with the back pain: it stays.
     text = "my leg keeps buckling when I walk. back sore too"
     assert check_with_back_pain_scorer(nlp, text) == "red_flag_urgent"
+
+
+@pytest.mark.parametrize("text", ["I nearly wet myself!", "I almost peed myself laughing at that"])
+def test_a_figure_of_speech_is_asked_about_however_sure_the_classifier(nlp, text):
+    msg = message(nlp, text)
+    fixed(0.99).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_symptom_beside_a_figure_of_speech_still_gets_the_advice(nlp):
+    msg = message(nlp, "I nearly fell asleep at work and I've wet myself twice today")
+    fixed(0.99).process([msg])
+    assert msg.get("intent")["name"] in ("red_flag_emergency", "red_flag_urgent")
