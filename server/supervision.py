@@ -296,6 +296,10 @@ def tracker_store_config(url: str, template: dict | None = None) -> dict:
 _CONNECTION_KEYS = ("dialect", "url", "host", "port", "db", "username", "password", "query", "login_db")
 
 
+# Rasa's Redis lock store loses writes between servers (server/lock_store.py).
+LOCK_STORE_CLASS = "server.lock_store.AtomicRedisLockStore"
+
+
 def lock_store_config(url: str) -> dict:
     """Rasa's ``lock_store`` section for a ``redis://`` (or ``rediss://``) URL."""
     from urllib.parse import unquote, urlsplit
@@ -306,7 +310,7 @@ def lock_store_config(url: str) -> dict:
     db = parts.path.strip("/") or "0"
     if not db.isdigit():
         raise SettingError(f"WALKWISE_REDIS_URL must end with a database number, not {url!r}")
-    store: dict = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
+    store: dict = {"type": LOCK_STORE_CLASS, "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
     if parts.username:
         store["username"] = unquote(parts.username)
     if parts.password:

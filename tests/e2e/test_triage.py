@@ -33,7 +33,8 @@ def test_the_yes_button_works_too(stack):
 
 def test_a_no_goes_on_to_answer_the_question_that_was_asked(stack):
     sender = new_sender()
-    ask_triage(stack, sender, "my back flared up this morning")
+    # A flare-up alone is no red flag; after a fall, it is asked about.
+    ask_triage(stack, sender, "my back flared up this morning after a fall")
     text = reply_text(stack.ask(sender, "no, nothing like that"))
     assert passage_text("note-1") in text
     assert "Emergency" not in text and "Urgent" not in text

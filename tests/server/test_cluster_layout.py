@@ -9,6 +9,7 @@ import yaml
 
 from common.paths import ROOT
 from server.supervision import (
+    LOCK_STORE_CLASS,
     ClusterLayout,
     SettingError,
     cluster_endpoints,
@@ -48,7 +49,7 @@ def test_the_endpoints_share_postgresql_and_lock_in_redis(cluster):
         "port": 5432,
         "username": "postgres",
     }
-    assert config["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 0}
+    assert config["lock_store"] == {"type": LOCK_STORE_CLASS, "url": "127.0.0.1", "port": 6379, "db": 0}
 
 
 def test_the_tracker_store_keeps_its_type_and_options_but_not_its_connection():
@@ -70,7 +71,7 @@ def test_the_tracker_store_keeps_its_type_and_options_but_not_its_connection():
 
 def test_redis_urls_with_a_password_tls_and_a_database():
     assert lock_store_config("rediss://:s%3Acret@redis.internal/3") == {
-        "type": "redis",
+        "type": LOCK_STORE_CLASS,
         "url": "redis.internal",
         "port": 6379,
         "db": 3,
