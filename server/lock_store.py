@@ -52,7 +52,8 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         # One step: another server's ticket issued between "no one is
-        # waiting" and the deletion would be deleted with the lock.
+        # waiting" and the deletion would be deleted with the lock. (The
+        # mutex is not re-entrant, so the base finish_serving is called.)
         with self._step(conversation_id):
             LockStore.finish_serving(self, conversation_id, ticket_number)
             if not self.is_someone_waiting(conversation_id):

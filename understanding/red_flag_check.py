@@ -197,11 +197,7 @@ def sentences(doc: Doc) -> List[Span]:
         clauses = _split(sentence, CLAUSE_BREAKS)
         spans += [sentence] + (clauses if len(clauses) > 1 else [])
     whole = (0, len(doc))
-    spans = [
-        s
-        for s in spans
-        if sum(1 for t in s if t.is_alpha) >= MIN_SENTENCE_TOKENS and (s.start, s.end) != whole
-    ]
+    spans = [s for s in spans if _word_count(s) >= MIN_SENTENCE_TOKENS and (s.start, s.end) != whole]
     return spans if len(spans) > 1 else []
 
 
@@ -218,7 +214,7 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
     if not any(t.lower_ in YESES for t in doc[:start]):
         return None
     rest = doc[start:]
-    return rest if sum(1 for t in rest if t.is_alpha) >= MIN_SENTENCE_TOKENS else None
+    return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
 
 
 def only_back_pain(doc: Doc | Span) -> bool:
@@ -240,13 +236,17 @@ def without_back_pain_clauses(doc: Doc) -> Optional[Doc]:
     of at least MIN_SENTENCE_TOKENS words in all; otherwise None."""
     clauses = [c for s in _split(doc[:], SENTENCE_BREAKS) for c in _split(s, CLAUSE_BREAKS)]
     kept = [c for c in clauses if not only_back_pain(c)]
-    if len(kept) == len(clauses) or sum(1 for c in kept for t in c if t.is_alpha) < MIN_SENTENCE_TOKENS:
+    if len(kept) == len(clauses) or sum(map(_word_count, kept)) < MIN_SENTENCE_TOKENS:
         return None
     # Only when what remains asks a question: a statement ("leg keeps
     # buckling. back sore 2") is read with the back pain it comes with.
     if not all(is_question(c.text.strip(" ,;")) for c in kept):
         return None
     return Doc.from_docs([c.as_doc() for c in kept])
+
+
+def _word_count(span: Span) -> int:
+    return sum(1 for token in span if token.is_alpha)
 
 
 def _split(span: Span, breaks: set) -> List[Span]:
