@@ -276,6 +276,8 @@ class RedFlagCheck(GraphComponent):
         return {
             "flag_threshold": 0.55,
             "sentence_flag_threshold": 0.8,
+            # Below this many words, a sure clause alone asks unless the whole agrees (see check).
+            "short_message_words": 20,
             "clause_gate": 0.05,
             # Below this confidence in which flag it is, the triage question is the general one.
             "specific_question_confidence": 0.5,
@@ -448,6 +450,11 @@ class RedFlagCheck(GraphComponent):
         scores, sentence = self.score(doc, finding, embedding)
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""
+        # A message that only denies symptoms, and that read whole is no red
+        # flag, is not asked about because a clause of it, read alone, looks
+        # like one ("No numbness, bladder's fine, | legs feel normal").
+        if finding.negated_only and probability < self.config["triage_threshold"]:
+            sentence = None
         # A rule of the floor (a phrase that in training almost always meant a
         # red flag) gives the advice unless the classifier is sure it is not
         # one, and then still asks.
@@ -478,8 +485,13 @@ class RedFlagCheck(GraphComponent):
         # context, "years ago" or "my friend" in the clause before, which
         # the whole message is checked for.)
         sure_clause = sentence and sentence.agreement >= self.config["sentence_flag_threshold"]
+        # In a short message the whole reading has the clause's context: a
+        # clause alone gives the advice at once only when the whole message
+        # is read as a red flag more likely than not; else it asks.
+        buried = _word_count(doc[:]) >= self.config["short_message_words"] or probability >= 0.5
         if (
             sure_clause
+            and buried
             and sentence
             and not doubtful
             and not finding.distanced(sentence.flag)

@@ -19,6 +19,7 @@ red flags that say nothing about the writer ("what are red flags?").
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,12 @@ ANSWER_WORDS = {"no", "nope", "nah", "not", "never", "nothing", "none"}
 HYPOTHETICAL_FORMS = (
     re.compile(r"\bif\b[^.?!]*\bever\b"),
     re.compile(r"\bwhat (should|would|do|does) (i|you|we|one|someone|they) do if\b"),
-    re.compile(r"\bif (i|you|someone) (did|were|was|had|got)\b[^.?!]*\?"),
+    re.compile(
+        r"\bif (i|you|someone|one) (did|were|was|had|got|could|lost|started|developed|noticed|began)\b"
+        r"[^.?!]*\?"
+    ),
+    # Formal: "were I to develop...", "in the event of new weakness, ..."
+    re.compile(r"\bwere (i|you|someone|one) to\b"),
 )
 CONDITION_QUESTIONS = (
     re.compile(
@@ -126,10 +132,13 @@ HYPOTHETICAL_CUES = (
     " what would happen if ",
     " would it be ",
     " in case ",
+    " in the event of ",
+    " in the event that ",
 )
 # Told at a distance: an event long past, or one that happened to someone
 # else. A phrase of the pattern floor gives advice only when the message is not
 # told at a distance (the classifier still reads it as a whole).
+_THIS_YEAR = datetime.date.today().year
 LONG_AGO_FORMS = (
     re.compile(
         r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|a few|few|several|many|"
@@ -144,6 +153,14 @@ LONG_AGO_FORMS = (
     ),
     re.compile(r"\bas a (kid|child|teen|teenager|boy|girl|youngster|student)\b"),
     re.compile(r"\b(long|ages|decades) ago\b"),
+    # A sentence that opens with a year, as in a list of past episodes:
+    # "2014 had sciatica, gone since", "2010: slipped disc".
+    # (Not this year or last: "2026: can't pee since Monday" is news.)
+    re.compile(
+        rf"(^ +|[.!?;] +)(?!{_THIS_YEAR}|{_THIS_YEAR - 1})(19|20)\d\d( :| ,| -| had| was| got| i\b| my\b)"
+    ),
+    # Told of someone who has since died: "before he died".
+    re.compile(r"\b(he|she|they) (died|passed away|passed on)\b"),
 )
 OTHER_PEOPLE = {
     "he",

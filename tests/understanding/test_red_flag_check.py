@@ -179,6 +179,50 @@ def test_a_sure_sentence_in_a_message_told_long_ago_is_only_asked_about(nlp):
     assert msg.get("intent")["name"] == "red_flag_possible"
 
 
+class OneClause(FixedModel):
+    """Scores ``clause`` to a clause holding ``marker`` read alone, ``whole`` to everything else."""
+
+    def __init__(self, marker: str, clause: float, whole: float, message: str) -> None:
+        self.marker, self.clause, self.whole, self.message = marker, clause, whole, message
+
+    def score(self, texts, embeddings, patterns):
+        return [
+            replace(FEVER, probability=p, agreement=p)
+            for p in (self.clause if self.marker in t and t != self.message else self.whole for t in texts)
+        ]
+
+
+DENIAL = "No numbness anywhere, no bladder problems, and my legs feel normal."
+
+
+def test_a_denial_that_read_whole_is_no_flag_is_not_asked_about_for_one_clause(nlp):
+    msg = message(nlp, DENIAL)
+    model = OneClause("legs feel normal", 0.95, whole=0.05, message=DENIAL)
+    RedFlagCheck(CONFIG, model=model).process([msg])
+    assert msg.get("intent")["name"] == "ask_walking_helps"
+
+
+def test_a_denial_that_read_whole_may_be_a_flag_is_still_asked_about(nlp):
+    msg = message(nlp, DENIAL)
+    model = OneClause("legs feel normal", 0.95, whole=CONFIG["triage_threshold"], message=DENIAL)
+    RedFlagCheck(CONFIG, model=model).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+SHORT = "My back has been sore all week, and since Monday I've been shivering."
+
+
+@pytest.mark.parametrize(
+    "whole, intent", [(CONFIG["triage_threshold"], "red_flag_possible"), (0.5, "red_flag_urgent")]
+)
+def test_a_sure_clause_of_a_short_message_gives_the_advice_only_if_the_whole_agrees(nlp, whole, intent):
+    assert len(SHORT.split()) < RedFlagCheck(CONFIG).config["short_message_words"]
+    msg = message(nlp, SHORT)
+    model = OneClause("shivering", CONFIG["sentence_flag_threshold"], whole=whole, message=SHORT)
+    RedFlagCheck(CONFIG, model=model).process([msg])
+    assert msg.get("intent")["name"] == intent
+
+
 def test_a_sentence_is_scored_whole_as_well_as_clause_by_clause(nlp):
     doc = nlp("My back is sore. Today my groin feels numb, like pins and needles. How far should I walk?")
     assert [s.text for s in sentences(doc)] == [

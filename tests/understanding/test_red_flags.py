@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 import yaml
 
@@ -152,6 +154,11 @@ def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
         ("my husband can't feel his legs this morning", False, True),
         ("my friend wet herself after her operation", False, True),
         ("I can't feel my legs and my wife is driving me in", False, False),
+        ("2014 had sciatica both legs, gone since. now just a stiff back", True, False),
+        ("2010: slipped disc, surgery. Now: no pain", True, False),
+        ("my dad got really bad with his back before he died", True, True),
+        ("I walked 2014 steps today and my groin went numb", False, False),
+        (f"{datetime.date.today().year}: can't pee since Monday", False, False),
     ],
 )
 def test_a_message_told_at_a_distance_is_recognised(check, text, long_ago, someone_else):
@@ -174,3 +181,17 @@ def test_naming_the_saddle_area_is_not_a_symptom(check, text):
 @pytest.mark.parametrize("text", ["I have saddle numbness", "my saddle area has gone numb"])
 def test_numbness_of_the_saddle_area_is_one(check, text):
     assert check(text).flag == "saddle-numbness"
+
+
+@pytest.mark.parametrize(
+    "text, hypothetical",
+    [
+        ("If I couldn't pee and had back pain, would that be an emergency?", True),
+        ("In the event of new urinary retention, how soon should I be seen?", True),
+        ("Were I to develop numbness in both legs, would that change things?", True),
+        ("I can't pee and my back hurts", False),
+        ("I couldn't pee last night and my back is agony", False),
+    ],
+)
+def test_a_formal_or_past_tense_what_if_is_hypothetical(check, text, hypothetical):
+    assert check(text).hypothetical is hypothetical
