@@ -9,6 +9,9 @@ server, so it works on every channel and without the action server:
 * "no" answers what the first message asked, if it asked a guidance
   question (an intent of the routes, or passages the retrieval found), or
   says that nothing points to urgent care;
+* a reply that answers nothing ("ok thanks", or words the assistant does
+  not understand) gets the question once more: a safety question is not
+  dropped for a thank-you;
 * anything else is understood as a new message. A red flag in the reply
   wins, unless it is the one asked about ("no, I've been dieting" after a
   question about weight loss is a "no").
@@ -29,6 +32,7 @@ from common.names import (
     INTENT_AFFIRM,
     INTENT_DENY,
     INTENT_GUIDANCE,
+    INTENT_RED_FLAG_POSSIBLE,
     INTENT_TRIAGE_CLEAR,
     RED_FLAG_KEY,
     RESPONSE_TRIAGE_QUESTION,
@@ -52,6 +56,8 @@ UNSURE = re.compile(
     re.IGNORECASE,
 )
 MIN_INTENT_CONFIDENCE = 0.6
+# Replies that answer nothing: the question is asked once more.
+NO_ANSWER_INTENTS = frozenset({"thanks", "nlu_fallback"})
 
 
 def pending_triage(events: Iterable[Event]) -> Optional[Dict[str, Any]]:
@@ -107,6 +113,11 @@ def resolve(
         return  # a new red flag in the reply wins
     answer = answer_of(parse_data)
     if answer is None:
+        name = (parse_data.get("intent") or {}).get("name")
+        if name in NO_ANSWER_INTENTS and not found.get("tier") and not pending.get("asked_again"):
+            parse_data["intent"] = {"name": INTENT_RED_FLAG_POSSIBLE, "confidence": 1.0}
+            parse_data["intent_ranking"] = [parse_data["intent"]]
+            parse_data[RED_FLAG_KEY] = {**pending, "tier": None, "asked_again": True}
         return
     record = {"flag": possible.get("flag"), "answer": answer}
     if answer == "yes":

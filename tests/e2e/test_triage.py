@@ -40,6 +40,14 @@ def test_a_no_goes_on_to_answer_the_question_that_was_asked(stack):
     assert "Emergency" not in text and "Urgent" not in text
 
 
+def test_a_thank_you_to_the_question_gets_it_once_more_and_a_yes_then_the_advice(stack):
+    sender = new_sender()
+    first = ask_triage(stack, sender)
+    again = stack.ask(sender, "ok thanks")
+    assert again[0]["text"] == first[0]["text"], again
+    assert_advice_alone(stack.ask(sender, "yes"), EMERGENCY)
+
+
 def test_a_plain_no_says_nothing_points_to_urgent_care(stack):
     sender = new_sender()
     ask_triage(stack, sender, "I had a fall")

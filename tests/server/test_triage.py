@@ -151,3 +151,18 @@ def test_the_answer_wins_over_a_mention_of_the_same_flag():
     }
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "ask_walking_helps"
+
+
+@pytest.mark.parametrize("text, intent", [("ok thanks", "thanks"), ("hmm", "nlu_fallback")])
+def test_a_reply_that_answers_nothing_gets_the_question_once_more(text, intent):
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_possible"
+    assert parse["red_flag"]["possible"] == POSSIBLE["possible"]
+    assert parse["red_flag"]["held_intent"] == "ask_walking_helps"
+    # The record carries on, so a "yes" to the question asked again still answers it...
+    assert triage.pending_triage(asked(parse["red_flag"])) == parse["red_flag"]
+    # ...and a second reply that answers nothing is understood as itself.
+    again = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
+    triage.resolve(again, parse["red_flag"], {"ask_walking_helps"}, updates)
+    assert again["intent"]["name"] == intent
