@@ -74,9 +74,13 @@ class Parser:
         if (first.get("intent") or {}).get("name") != INTENT_RED_FLAG_POSSIBLE:
             if len(turns) == 1:
                 return Outcome(None, False, False)
-            # Not asked: the second message is understood on its own.
+            # Not asked: the second message is understood on its own, and a
+            # question it gets is answered as the first one would be.
             second = await self.parse(turns[1])
-            return Outcome(tier_of(second), False, False)
+            if (second.get("intent") or {}).get("name") != INTENT_RED_FLAG_POSSIBLE:
+                return Outcome(tier_of(second), False, False)
+            third = await self.parse(reply, pending=second.get(RED_FLAG_KEY))
+            return Outcome(tier_of(third), False, True)
         answer = turns[1] if len(turns) > 1 else reply
         second = await self.parse(answer, pending=first.get(RED_FLAG_KEY))
         return Outcome(tier_of(second), False, True)

@@ -28,6 +28,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 
 from common.names import (
+    EMERGENCY,
     GUIDANCE_KEY,
     INTENT_AFFIRM,
     INTENT_DENY,
@@ -40,7 +41,7 @@ from common.names import (
 )
 
 YES = re.compile(
-    r"^\W*(y|ya|ye|yes+|yeah|yea|yep|yup|aye|affirmative|correct|definitely|absolutely|sure|true|"
+    r"^\W*(y|ya|ye|yeh|yh|yah|yas|yus|yes+|yeah|yea|yep|yup|aye|actually yes|affirmative|correct|definitely|absolutely|sure|true|"
     r"uh huh|it is|it has|it does|i do|i have|i am|i did|afraid so|unfortunately( yes)?|both)\b",
     re.IGNORECASE,
 )
@@ -112,6 +113,13 @@ def resolve(
     if found.get("tier") and found.get("flag") != possible.get("flag"):
         return  # a new red flag in the reply wins
     answer = answer_of(parse_data)
+    # A reply that itself may be a red flag ("temp is 39 n im shivering")
+    # answers the question: the safe side is the advice, not a second question.
+    if answer is None and (parse_data.get("intent") or {}).get("name") == INTENT_RED_FLAG_POSSIBLE:
+        answer = "yes"
+        own = found.get("possible") or {}
+        if own.get("tier") and (possible.get("tier") != EMERGENCY):
+            possible = {**possible, **{k: own.get(k) for k in ("flag", "tier", "phrase")}}
     if answer is None:
         name = (parse_data.get("intent") or {}).get("name")
         if name in NO_ANSWER_INTENTS and not found.get("tier") and not pending.get("asked_again"):

@@ -409,7 +409,11 @@ class RedFlagCheck(GraphComponent):
         [whole] = self.model.score([doc.text], whole_vector[None, :], whole_patterns)
         if whole.agreement >= self.config["flag_threshold"]:
             return whole, None
-        if not finding.mentions and whole.probability < self.config["clause_gate"]:
+        # A long message can bury a symptom the vocabulary does not know in
+        # talk of walking, which dilutes the whole reading: its sentences are
+        # always scored.
+        short = _word_count(doc[:]) < self.config["short_message_words"]
+        if not finding.mentions and whole.probability < self.config["clause_gate"] and short:
             return whole, None
         parts = [s.as_doc() for s in sentences(doc) if not _denied_or_asked(s, finding)]
         if not parts:
@@ -472,7 +476,15 @@ class RedFlagCheck(GraphComponent):
             return
         # Denied symptoms only, a what-if or a figure of speech: the classifier's score alone
         # asks the triage question rather than giving the advice.
-        doubtful = finding.negated_only or finding.hypothetical or finding.figurative
+        # So does a symptom that has passed, or one told of someone else by a
+        # writer whose own back pain is ordinary.
+        doubtful = (
+            finding.negated_only
+            or finding.hypothetical
+            or finding.figurative
+            or finding.resolved
+            or finding.contrasted
+        )
         if scores and scores.agreement >= self.config["flag_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(scores)
             how = "classifier+pattern" if finding.tier else "classifier"
@@ -523,7 +535,14 @@ class RedFlagCheck(GraphComponent):
             return
         # Any other hand-written phrase, not negated, asks unless the
         # classifier is sure it is not a red flag.
-        pattern_hit = bool(finding.tier) and not finding.general_question and not finding.hypothetical
+        # (A phrase told at a distance, long ago or of someone else, is left to
+        # the classifier.)
+        pattern_hit = (
+            bool(finding.tier)
+            and not finding.general_question
+            and not finding.hypothetical
+            and not finding.distanced(finding.flag or "")
+        )
         if probability >= self.config["triage_threshold"] or (
             pattern_hit and probability >= self.config["pattern_floor"]
         ):

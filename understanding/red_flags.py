@@ -159,8 +159,32 @@ LONG_AGO_FORMS = (
     re.compile(
         rf"(^ +|[.!?;] +)(?!{_THIS_YEAR}|{_THIS_YEAR - 1})(19|20)\d\d( :| ,| -| had| was| got| i\b| my\b)"
     ),
+    # "Had a big crash once": "once" closing its clause is one time, in the past
+    # ("once I sit down" opens a clause and is not).
+    re.compile(r"\b(had|did|got|was|fell|crashed|hurt)\b[^.?!]{0,40} once( [.,!?;]| and\b| but\b| *$)"),
     # Told of someone who has since died: "before he died".
     re.compile(r"\b(he|she|they) (died|passed away|passed on)\b"),
+)
+# The symptom has passed: "gone now", "it wore off", "the feeling came back
+# once he took them off". Not when negated ("it hasn't gone away").
+RESOLVED_FORMS = (
+    re.compile(
+        r"(?<!not )(?<!n't )(?<!never )(?<!nt )\b(gone now|all gone|wore off|worn off|wearing off|went away|"
+        r"gone away|goes away after|cleared up|back to normal|fine now|ok now|okay now|normal now|"
+        r"settled down|passed off|resolved within|resolved after|resolved by|recovered|full recovery|"
+        r"came good|went after|gone since(?= *[.,;!?]| *$))"
+    ),
+    re.compile(r"\b(feeling|sensation|it) came back (once|when|after|as soon|within)\b"),
+)
+BODY_WORDS = {
+    "back", "spine", "leg", "legs", "foot", "feet", "bum", "bottom", "butt", "backside", "groin", "bladder",
+    "bowel", "bowels", "hip", "hips", "thigh", "thighs", "knee", "knees", "toes", "body", "skin", "side",
+}
+# The writer speaks as the carer of the person with the symptom: their
+# symptom now is a red flag, not someone else's story.
+CARER_FORMS = re.compile(
+    r"\b(i|i'm|im|we) (care for|look after|looking after|caring for|support|am caring|am the carer)\b"
+    r"|\b(carer|caregiver|care giver)\b|\bon behalf of\b|\bwriting for\b"
 )
 OTHER_PEOPLE = {
     "he",
@@ -303,11 +327,18 @@ class Finding:
     # A figure of speech of the vocabulary's exclusions ("I nearly wet myself
     # laughing", "fell asleep"), and no symptom phrase besides.
     figurative: bool = False
+    # The symptom has passed ("numb for an hour after spin class, gone now").
+    resolved: bool = False
+    # Someone else has the symptom and the writer tells their own back pain
+    # apart from it ("my dad fell down the stairs... my own back just aches").
+    contrasted: bool = False
 
     def distanced(self, flag: str) -> bool:
         """Whether a mention of ``flag`` is told at a distance. A history of
-        cancer is a red flag however long ago it was."""
-        return self.someone_else or (self.long_ago and flag != "history-of-cancer")
+        cancer is a red flag however long ago it was, or however well it went."""
+        if flag == "history-of-cancer":
+            return self.someone_else
+        return self.someone_else or self.long_ago or self.resolved
 
     @property
     def negated_only(self) -> bool:
@@ -380,11 +411,14 @@ class RedFlagDetector:
         positive = [m for m in mentions if not m.negated]
         asks = bool(self.general(doc)) or (bool(mentions) and asks_about_a_condition(doc))
         general = asks and not first_person(doc)
+        contrasted = told_of_someone_else(doc, positive, sentences)
         context = {
-            "hypothetical": hypothetical(doc),
+            "hypothetical": hypothetical(doc, positive, sentences),
             "long_ago": long_ago(doc),
-            "someone_else": about_someone_else(doc),
+            "someone_else": about_someone_else(doc) or contrasted,
             "figurative": bool(excluded) and not positive,
+            "resolved": resolved(doc),
+            "contrasted": contrasted,
         }
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, **context)
@@ -435,10 +469,56 @@ def _new_clause_after(doc: Doc, comma: int) -> bool:
     return before in ANSWER_WORDS or after in CLAUSE_STARTERS
 
 
-def hypothetical(doc: Doc) -> bool:
-    """A what-if question ("what if my legs ever went numb?")."""
-    text = " " + " ".join(t.lower_ for t in doc) + " "
+def hypothetical(doc: Doc, positive: list[Mention] | None = None, sentences: list[int] | None = None) -> bool:
+    """A what-if question ("what if my legs ever went numb?"). With symptom
+    mentions, every one must be in a what-if sentence: "would it be better to
+    walk less?" does not make "I wake up soaked in sweat" a what-if."""
+    if not positive or sentences is None:
+        return _hypothetical_text(" " + " ".join(t.lower_ for t in doc) + " ")
+    return all(_hypothetical_text(_sentence_text(doc, sentences, m.start)) for m in positive)
+
+
+def _hypothetical_text(text: str) -> bool:
     return any(cue in text for cue in HYPOTHETICAL_CUES) or any(p.search(text) for p in HYPOTHETICAL_FORMS)
+
+
+def _sentence_text(doc: Doc, sentences: list[int], index: int) -> str:
+    """The sentence of the token at ``index``, with the mark that ends it."""
+    words = [t.lower_ for t in doc if sentences[t.i] == sentences[index]]
+    ends = [t.lower_ for t in doc if sentences[t.i] == sentences[index] + 1][:1]
+    return " " + " ".join(words + [w for w in ends if w in SENTENCE_BREAKS]) + " "
+
+
+def _on_my_body(doc: Doc, mention: Mention) -> bool:
+    """ "My husband found a lump on my back": the writer's own body, near the mention."""
+    for i in range(max(0, mention.start - 3), min(len(doc) - 1, mention.end + 3)):
+        if doc[i].lower_ in {"my", "me"} and any(
+            t.lower_ in BODY_WORDS or t.lemma_.lower() in BODY_WORDS for t in doc[i + 1 : i + 3]
+        ):
+            return True
+    return False
+
+
+def resolved(doc: Doc) -> bool:
+    """The symptom has passed ("gone now", "it wore off")."""
+    text = " " + " ".join(t.lower_ for t in doc) + " "
+    return any(p.search(text) for p in RESOLVED_FORMS)
+
+
+def told_of_someone_else(doc: Doc, positive: list[Mention], sentences: list[int]) -> bool:
+    """Every symptom is told of another person, in sentences where the writer
+    is not the subject, and the writer speaks of themselves elsewhere, not as
+    that person's carer ("My neighbour couldn't feel her legs. It's made me
+    nervous about my own back")."""
+    if not positive or CARER_FORMS.search(doc.text.lower()):
+        return False
+    told: set[int] = set()
+    for mention in positive:
+        words = _sentence_text(doc, sentences, mention.start).split()
+        if not set(words) & OTHER_PEOPLE or set(words) & FIRST_PERSON_SUBJECT or _on_my_body(doc, mention):
+            return False
+        told.add(sentences[mention.start])
+    return any(t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"} and sentences[t.i] not in told for t in doc)
 
 
 def long_ago(doc: Doc) -> bool:

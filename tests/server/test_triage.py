@@ -166,3 +166,31 @@ def test_a_reply_that_answers_nothing_gets_the_question_once_more(text, intent):
     again = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
     triage.resolve(again, parse["red_flag"], {"ask_walking_helps"}, updates)
     assert again["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["yeh it started yesterday", "yh", "actually yes, since Monday"])
+def test_more_ways_of_typing_yes(text):
+    assert triage.answer_of({"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}}) == "yes"
+
+
+def test_a_reply_that_may_itself_be_a_red_flag_answers_yes():
+    urgent = {**POSSIBLE, "possible": {"flag": None, "tier": None, "score": 0.5, "phrase": None}}
+    parse = {
+        "text": "temp of 39 and shivering since last night",
+        "intent": {"name": "red_flag_possible", "confidence": 1.0},
+        "red_flag": {"tier": None, "possible": {"flag": "fever", "tier": "urgent", "phrase": "temp"}},
+    }
+    triage.resolve(parse, urgent, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_urgent"
+    assert parse["red_flag"]["flag"] == "fever"
+    assert parse["red_flag"]["triage"]["answer"] == "yes"
+
+
+def test_a_possible_flag_in_the_reply_never_lowers_the_tier_asked_about():
+    parse = {
+        "text": "temp of 39 and shivering since last night",
+        "intent": {"name": "red_flag_possible", "confidence": 1.0},
+        "red_flag": {"tier": None, "possible": {"flag": "fever", "tier": "urgent", "phrase": "temp"}},
+    }
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_emergency"

@@ -398,3 +398,44 @@ def test_a_symptom_beside_a_figure_of_speech_still_gets_the_advice(nlp):
     msg = message(nlp, "I nearly fell asleep at work and I've wet myself twice today")
     fixed(0.99).process([msg])
     assert msg.get("intent")["name"] in ("red_flag_emergency", "red_flag_urgent")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my groin went numb on the long bike ride, gone now though. back a bit stiff",
+        "My brother fell off a roof last week. I'm only asking because my own back is stiff.",
+    ],
+)
+def test_a_passed_symptom_or_someone_elses_is_asked_about_however_sure_the_classifier(nlp, text):
+    msg = message(nlp, text)
+    fixed(0.99).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_phrase_told_long_ago_is_left_to_the_classifier(nlp):
+    text = "had a bad fall off a ladder years ago, fully fine now, which shoes for walking?"
+    msg = message(nlp, text)
+    fixed(CONFIG["pattern_floor"]).process([msg])
+    assert msg.get("intent")["name"] == "ask_walking_helps"
+    # The same phrase, now, is asked about at the same score.
+    now = message(nlp, "had a bad fall off a ladder this morning, which shoes for walking?")
+    fixed(CONFIG["pattern_floor"]).process([now])
+    assert now.get("intent")["name"] == "red_flag_possible"
+
+
+def test_a_long_message_is_read_sentence_by_sentence_even_when_the_whole_scores_low(nlp):
+    filler = "I walk the dog every morning along the canal and it has been lovely this spring. "
+    text = filler * 2 + "Lately I wake up with the sheets wet through. Which shoes are best for gravel paths?"
+    check = RedFlagCheck(CONFIG, model=SentenceModel(), emergency_number="999")
+    msg = message(nlp, text)
+    check.process([msg])
+    assert msg.get("intent")["name"] != "ask_walking_helps"
+
+
+class SentenceModel:
+    """A sure flag for the one sentence about the sheets, nothing for the rest."""
+
+    def score(self, texts, embeddings, patterns):
+        sure = replace(FEVER, probability=0.95, agreement=0.95, flag="night-sweats")
+        return [sure if "sheets" in t and len(t.split()) < 12 else FEVER for t in texts]

@@ -195,3 +195,59 @@ def test_numbness_of_the_saddle_area_is_one(check, text):
 )
 def test_a_formal_or_past_tense_what_if_is_hypothetical(check, text, hypothetical):
     assert check(text).hypothetical is hypothetical
+
+
+@pytest.mark.parametrize(
+    "text, resolved",
+    [
+        ("My groin went numb after a long bike ride, gone now though", True),
+        ("numb bum after the football match, it wore off within the hour", True),
+        ("His toes tingled but the feeling came back once he sat down", True),
+        ("my groin is numb and it hasn't gone away", False),
+        ("my groin has been numb since Monday", False),
+    ],
+)
+def test_a_symptom_that_has_passed_is_recognised(check, text, resolved):
+    assert check(text).resolved is resolved
+
+
+def test_a_passed_symptom_is_told_at_a_distance_but_cancer_never_is(check):
+    finding = check("I had cancer once and my legs went numb for a minute, all gone now")
+    assert finding.resolved
+    assert finding.distanced("weakness-or-numbness-in-the-legs")
+    assert not finding.distanced("history-of-cancer")
+
+
+@pytest.mark.parametrize(
+    "text, contrasted",
+    [
+        ("My uncle fell off a roof last month. I'm only asking because my own back is stiff.", True),
+        ("Her bladder stopped working after surgery. Mine is fine, I just have a sore back.", True),
+        ("I look after my gran. She wet herself today and her back is bad.", False),
+        ("My wife found a lump on my back. I'm worried.", False),
+        ("I fell off a roof last month and my uncle drove me home.", False),
+    ],
+)
+def test_someone_elses_symptom_set_apart_from_the_writers_own_back(check, text, contrasted):
+    finding = check(text)
+    assert finding.contrasted is contrasted
+    assert finding.someone_else is contrasted or finding.someone_else is False
+
+
+@pytest.mark.parametrize(
+    "text, hypothetical",
+    [
+        ("I wake up soaked in sweat every night. Would it be better to walk in the evening?", False),
+        ("What if I woke up soaked in sweat, would that matter?", True),
+    ],
+)
+def test_a_what_if_reaches_only_its_own_sentence(check, text, hypothetical):
+    assert check(text).hypothetical is hypothetical
+
+
+@pytest.mark.parametrize(
+    "text, long_ago",
+    [("Had a bad tumble off a horse once, back's been ok since", True), ("once I sit down I can't get up", False)],
+)
+def test_a_single_event_once_is_long_ago(check, text, long_ago):
+    assert check(text).long_ago is long_ago
