@@ -41,7 +41,8 @@ from common.names import (
 )
 
 YES = re.compile(
-    r"^\W*(y|ya|ye|yeh|yh|yah|yas|yus|yes+|yeah|yea|yep|yup|aye|actually yes|affirmative|correct|definitely|absolutely|sure|true|"
+    r"^\W*(y|ya|ye|yeh|yh|yah|yas|yus|yes+|yeah|yea|yep|yup|aye|actually yes|affirmative|correct|"
+    r"definitely|absolutely|sure|true|"
     r"uh huh|it is|it has|it does|i do|i have|i am|i did|afraid so|unfortunately( yes)?|both)\b",
     re.IGNORECASE,
 )

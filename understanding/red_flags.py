@@ -177,8 +177,30 @@ RESOLVED_FORMS = (
     re.compile(r"\b(feeling|sensation|it) came back (once|when|after|as soon|within)\b"),
 )
 BODY_WORDS = {
-    "back", "spine", "leg", "legs", "foot", "feet", "bum", "bottom", "butt", "backside", "groin", "bladder",
-    "bowel", "bowels", "hip", "hips", "thigh", "thighs", "knee", "knees", "toes", "body", "skin", "side",
+    "back",
+    "spine",
+    "leg",
+    "legs",
+    "foot",
+    "feet",
+    "bum",
+    "bottom",
+    "butt",
+    "backside",
+    "groin",
+    "bladder",
+    "bowel",
+    "bowels",
+    "hip",
+    "hips",
+    "thigh",
+    "thighs",
+    "knee",
+    "knees",
+    "toes",
+    "body",
+    "skin",
+    "side",
 }
 # The writer speaks as the carer of the person with the symptom: their
 # symptom now is a red flag, not someone else's story.

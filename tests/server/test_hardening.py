@@ -412,3 +412,22 @@ def test_install_wraps_the_agent_events_and_app_once():
 )
 def test_a_typed_payload_is_read_as_the_words_it_holds(payload, words):
     assert hardening.payload_words(payload) == words
+
+
+def test_an_action_servers_answer_is_validated_with_the_schema_checked_once(monkeypatch):
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    checks = []
+    kind = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+    original_check = kind.check_schema
+    monkeypatch.setattr(kind, "check_schema", classmethod(lambda c, s: checks.append(s) or original_check(s)))
+    monkeypatch.setattr(hardening, "_response_validator", [])
+    stock = RemoteAction._validate_action_result
+    action = RemoteAction("action_answer", None)
+    good = {"events": [{"event": "slot", "name": "topic", "value": "x"}], "responses": [{"text": "hi"}]}
+    for _ in range(3):
+        assert hardening.validate_action_result(stock, action, good) is True
+    assert len(checks) == 1
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        hardening.validate_action_result(stock, action, {"events": "not a list"})

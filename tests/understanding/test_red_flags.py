@@ -247,7 +247,10 @@ def test_a_what_if_reaches_only_its_own_sentence(check, text, hypothetical):
 
 @pytest.mark.parametrize(
     "text, long_ago",
-    [("Had a bad tumble off a horse once, back's been ok since", True), ("once I sit down I can't get up", False)],
+    [
+        ("Had a bad tumble off a horse once, back's been ok since", True),
+        ("once I sit down I can't get up", False),
+    ],
 )
 def test_a_single_event_once_is_long_ago(check, text, long_ago):
     assert check(text).long_ago is long_ago
