@@ -173,24 +173,25 @@ def test_more_ways_of_typing_yes(text):
     assert triage.answer_of({"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}}) == "yes"
 
 
-def test_a_reply_that_may_itself_be_a_red_flag_answers_yes():
-    urgent = {**POSSIBLE, "possible": {"flag": None, "tier": None, "score": 0.5, "phrase": None}}
-    parse = {
+def possible_fever_reply():
+    """A reply that the red-flag check itself read as a possible fever."""
+    return {
         "text": "temp of 39 and shivering since last night",
         "intent": {"name": "red_flag_possible", "confidence": 1.0},
         "red_flag": {"tier": None, "possible": {"flag": "fever", "tier": "urgent", "phrase": "temp"}},
     }
-    triage.resolve(parse, urgent, {"ask_walking_helps"}, updates)
+
+
+def test_a_reply_that_may_itself_be_a_red_flag_answers_yes():
+    unspecified = {**POSSIBLE, "possible": {"flag": None, "tier": None, "score": 0.5, "phrase": None}}
+    parse = possible_fever_reply()
+    triage.resolve(parse, unspecified, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "red_flag_urgent"
     assert parse["red_flag"]["flag"] == "fever"
     assert parse["red_flag"]["triage"]["answer"] == "yes"
 
 
 def test_a_possible_flag_in_the_reply_never_lowers_the_tier_asked_about():
-    parse = {
-        "text": "temp of 39 and shivering since last night",
-        "intent": {"name": "red_flag_possible", "confidence": 1.0},
-        "red_flag": {"tier": None, "possible": {"flag": "fever", "tier": "urgent", "phrase": "temp"}},
-    }
+    parse = possible_fever_reply()
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "red_flag_emergency"
