@@ -37,6 +37,7 @@ from common.names import (
     INTENT_TRIAGE_CLEAR,
     RED_FLAG_KEY,
     RESPONSE_TRIAGE_QUESTION,
+    TRIAGE_UNSPECIFIED,
     URGENT,
 )
 
@@ -115,11 +116,14 @@ def resolve(
         return  # a new red flag in the reply wins
     answer = answer_of(parse_data)
     # A reply that itself may be a red flag ("temp is 39 n im shivering")
-    # answers the question: the safe side is the advice, not a second question.
+    # answers the question: the safe side is the advice, not a second
+    # question. After the general question, the reply says which flag it is;
+    # after a question about one flag, the more urgent of the two is kept.
     if answer is None and (parse_data.get("intent") or {}).get("name") == INTENT_RED_FLAG_POSSIBLE:
         answer = "yes"
         own = found.get("possible") or {}
-        if own.get("tier") and (possible.get("tier") != EMERGENCY):
+        general = possible.get("question") == TRIAGE_UNSPECIFIED
+        if own.get("tier") and (general or possible.get("tier") != EMERGENCY):
             possible = {**possible, **{k: own.get(k) for k in ("flag", "tier", "phrase")}}
     if answer is None:
         name = (parse_data.get("intent") or {}).get("name")

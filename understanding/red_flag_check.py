@@ -620,7 +620,14 @@ class RedFlagCheck(GraphComponent):
             RED_FLAG_KEY,
             {
                 "tier": None,
-                "possible": {"flag": flag, "tier": tier, "score": round(score, 3), "phrase": phrase},
+                "possible": {
+                    "flag": flag,
+                    "tier": tier,
+                    "score": round(score, 3),
+                    "phrase": phrase,
+                    # The flag the question names, or "unspecified" for the general one.
+                    "question": asked_about,
+                },
                 "held_intent": held,
                 # What the guidance retrieval found, answered if the reply is "no".
                 "held_guidance": message.get(GUIDANCE_KEY),

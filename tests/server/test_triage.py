@@ -195,3 +195,11 @@ def test_a_possible_flag_in_the_reply_never_lowers_the_tier_asked_about():
     parse = possible_fever_reply()
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "red_flag_emergency"
+
+
+def test_after_the_general_question_a_reply_naming_a_flag_gets_that_flags_tier():
+    general = {**POSSIBLE, "possible": {**POSSIBLE["possible"], "question": "unspecified"}}
+    parse = possible_fever_reply()
+    triage.resolve(parse, general, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "red_flag_urgent"
+    assert parse["red_flag"]["flag"] == "fever"

@@ -278,6 +278,8 @@ def test_when_it_is_unclear_which_flag_the_general_triage_question_is_asked(nlp)
     assert msg.get("intent")["name"] == "red_flag_possible"
     assert ("triage_flag", "unspecified") in {(e["entity"], e["value"]) for e in msg.get("entities")}
     assert msg.get("red_flag")["possible"]["tier"] == "urgent"
+    # The triage reader is told which question was asked.
+    assert msg.get("red_flag")["possible"]["question"] == "unspecified"
 
 
 @pytest.mark.parametrize(
