@@ -21,9 +21,10 @@ from actions.names import (
     TEXT_NO_TOPIC_YET,
     TEXT_NOTHING_MORE,
 )
-from actions.red_flag_reminder import METADATA_KEY, REMINDER_MARK, pending_tier, reminder_text
+from actions.red_flag_reminder import pending_tier, reminder_text
 from actions.replies import Reply, Section, compose_answer, follow_up_buttons, uncovered_note, version_label
-from common.names import GUIDANCE_KEY, UNCOVERED_TOPIC_KEY
+from common.names import GUIDANCE_KEY, METADATA_KEY, UNCOVERED_TOPIC_KEY
+from common.reminders import REMINDER_MARK
 from guidance.routes import Route, load_routes
 from guidance.store import GuidanceStore
 from understanding.retrieval import PassageRef, Plan

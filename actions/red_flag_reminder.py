@@ -11,24 +11,23 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from common.names import METADATA_KEY, RED_FLAG_KEY
+from common.reminders import flagged_tier, is_reminder
 from guidance.store import GuidanceStore
 
 RED_FLAG_DOCUMENT = "red-flags-lower-back-pain"
 ADVICE_PASSAGE = {"emergency": "emergency-advice", "urgent": "urgent-advice"}
 DEFAULT_EMERGENCY_NUMBER = "your local emergency number"
-REMINDER_MARK = "red_flag_reminder"
 
 
 def pending_tier(events: Iterable[dict[str, Any]]) -> str | None:
     """The tier of the latest red flag not yet followed by a reminder."""
     for event in reversed(list(events)):
         if event.get("event") == "bot":
-            if ((event.get("metadata") or {}).get(METADATA_KEY) or {}).get(REMINDER_MARK):
+            if is_reminder(event.get("metadata")):
                 return None
         elif event.get("event") == "user":
-            tier = ((event.get("parse_data") or {}).get(RED_FLAG_KEY) or {}).get("tier")
-            if tier in ADVICE_PASSAGE:
+            tier = flagged_tier(event.get("parse_data"))
+            if tier:
                 return tier
     return None
 

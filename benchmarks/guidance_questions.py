@@ -138,6 +138,7 @@ def inputs_hash(directory: Path) -> str:
         "domain.yml",
         "data/*.yml",
         "understanding/*.py",
+        "policies/*.py",
         "guidance/*.py",
         "common/*.py",
     )

@@ -54,7 +54,7 @@ from sanic import Sanic
 from common import messages, paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
 from common.settings import current as current_settings
-from server import erasure, readiness, triage
+from server import action_payload, erasure, readiness, tracker_speed, triage
 from server.rate_limit import RateLimiter
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 from server.tracker_store import TrackerStoreUnavailable, WalkWiseTrackerStore
@@ -526,7 +526,11 @@ def install() -> None:
     for owner, name, patch in plain:
         wrapped = patched_sync(getattr(owner, name), patch)
         setattr(owner, name, staticmethod(wrapped) if isinstance(owner, type) else wrapped)
+    tracker_speed.install()
     # A method of the instance, not a staticmethod.
     RemoteAction._validate_action_result = patched_sync(  # type: ignore[method-assign]
         RemoteAction._validate_action_result, validate_action_result
+    )
+    RemoteAction._action_call_format = patched_sync(  # type: ignore[method-assign]
+        RemoteAction._action_call_format, action_payload.action_call_format
     )

@@ -1,0 +1,1 @@
+"""Dialogue policies: how the next action is chosen."""
