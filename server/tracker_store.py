@@ -20,6 +20,9 @@ as before. What it changes (pitfalls #2 and #11):
 * a save writes only the events that came after the ones it read (a count
   kept per tracker), and a read fetches the latest session through an index
   on ``(sender_id, id)``; stock Rasa counted the whole session on every save;
+* a read of the latest session fetches only the rows written since this
+  server last read the conversation (``server/session_cache.py``, for the 128
+  conversations read last), checking that the rows it holds are still there;
 * engines check a pooled connection before using it (``pool_pre_ping``), so a
   PostgreSQL restart costs no request; the database may be down at start-up:
   tables and indexes are created when it is first reached.
@@ -47,12 +50,14 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs, validate_port
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event as RasaEvent
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from common import settings
 from server.journal import Event, Journal
+from server.session_cache import SessionCache
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +179,7 @@ class WalkWiseTrackerStore(SQLTrackerStore):
         self._down_since: Optional[float] = None
         self._stored: Dict[int, Tuple[weakref.ref, int]] = {}
         self._flusher: Optional[asyncio.Task] = None
+        self.sessions = SessionCache(EVENTS)
 
     # -- the database, in the thread pool -----------------------------------------------------
 
@@ -212,6 +218,11 @@ class WalkWiseTrackerStore(SQLTrackerStore):
                 query = query.where(EVENTS.c.id >= start)
             rows = connection.execute(query.order_by(EVENTS.c.id)).scalars().all()
         return [json.loads(row) for row in rows]
+
+    def _load_session(self, sender_id: str) -> List[RasaEvent]:
+        self._ensure_schema()
+        with self.engine.connect() as connection:
+            return self.sessions.read(connection, sender_id)
 
     def _count(self, sender_id: str) -> int:
         """How many events of the latest session are stored (what ``retrieve`` would read)."""
@@ -338,13 +349,20 @@ class WalkWiseTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
+        # The latest session, nothing in the journal: the cache reads only the new rows.
+        cached = not fetch_events_from_all_sessions and not self.journal.has_pending(sender_id)
+
         def load() -> List[Event]:
             return self.journal.read_with(
                 sender_id, partial(self._load, sender_id, fetch_events_from_all_sessions)
             )
 
         try:
-            events = await retrying(lambda: self._run(load), self.read_backoff, f"reading {sender_id}")
+            events = await retrying(
+                lambda: self._run(partial(self._load_session, sender_id) if cached else load),
+                self.read_backoff,
+                f"reading {sender_id}",
+            )
         except Exception as error:
             self._went_down(error)
             logger.error(
@@ -356,7 +374,10 @@ class WalkWiseTrackerStore(SQLTrackerStore):
             raise TrackerStoreUnavailable(sender_id, error) from error
         if not events:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if cached:
+            tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        else:
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         self._remember(tracker, len(tracker.events))
         return tracker
 
