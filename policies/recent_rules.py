@@ -28,16 +28,17 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from server.tracker_speed import ACTION, kind_of
 
 
 def recent_states(tracker: DialogueStateTracker, domain: Domain, horizon: int) -> List[State]:
     """The last ``horizon`` states of ``tracker.past_states(domain)``, built
     without computing the older ones."""
     events = tracker.applied_events()
-    actions = [isinstance(event, ActionExecuted) for event in events]
+    actions = [kind_of(type(event)) == ACTION for event in events]
     skipped = max(0, 1 + sum(actions) - horizon)
     replay = tracker.init_copy()
     states: List[State] = []

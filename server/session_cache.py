@@ -34,6 +34,15 @@ class Session:
     events: List[Event]
 
 
+def session_start(connection: sa.engine.Connection, table: sa.Table, sender_id: str) -> Optional[int]:
+    """The id of the conversation's latest ``session_started`` row, if any."""
+    return connection.execute(
+        sa.select(sa.func.max(table.c.id)).where(
+            table.c.sender_id == sender_id, table.c.type_name == SessionStarted.type_name
+        )
+    ).scalar()
+
+
 class SessionCache:
     def __init__(self, table: sa.Table, max_conversations: int = MAX_CONVERSATIONS) -> None:
         self.table = table
@@ -71,11 +80,7 @@ class SessionCache:
             if held != cached.rows:
                 cached = None
         if cached is None:
-            start = connection.execute(
-                sa.select(sa.func.max(events.id)).where(
-                    events.sender_id == sender_id, events.type_name == SessionStarted.type_name
-                )
-            ).scalar()
+            start = session_start(connection, self.table, sender_id)
             after = (start - 1) if start is not None else -1
         else:
             after = cached.last_id

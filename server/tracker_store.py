@@ -51,13 +51,12 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs, validate_port
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event as RasaEvent
-from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from common import settings
 from server.journal import Event, Journal
-from server.session_cache import SessionCache
+from server.session_cache import SessionCache, session_start
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +202,7 @@ class WalkWiseTrackerStore(SQLTrackerStore):
         self._schema_ready = True
 
     def _session_start(self, connection: sa.engine.Connection, sender_id: str) -> Optional[int]:
-        return connection.execute(
-            sa.select(sa.func.max(EVENTS.c.id)).where(
-                EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == SessionStarted.type_name
-            )
-        ).scalar()
+        return session_start(connection, EVENTS, sender_id)
 
     def _load(self, sender_id: str, all_sessions: bool) -> List[Event]:
         self._ensure_schema()
