@@ -68,7 +68,14 @@ from understanding.red_flag_model import (
     out_of_fold_scores,
     pattern_features,
 )
-from understanding.red_flags import FLAG_TIERS, Finding, Mention, RedFlagDetector
+from understanding.red_flags import (
+    FLAG_TIERS,
+    Finding,
+    Mention,
+    RedFlagDetector,
+    asked_in_question,
+    one_leg_only,
+)
 from understanding.retrieval import is_question
 from understanding.sentence_featurizer import sentence_embedding
 
@@ -281,6 +288,9 @@ class RedFlagCheck(GraphComponent):
             "clause_gate": 0.05,
             # Below this confidence in which flag it is, the triage question is the general one.
             "specific_question_confidence": 0.5,
+            # The emergency advice is given at once only when the classifier is
+            # at least this sure which flag it is; else the general question.
+            "emergency_flag_confidence": 0.5,
             "triage_threshold": 0.4,
             "pattern_floor": 0.2,
             # A hand-written rule joins the floor when, in training, at least this
@@ -469,6 +479,12 @@ class RedFlagCheck(GraphComponent):
                 by_classifier = self._tier_and_flag(scores)
                 if by_classifier[0] == EMERGENCY:
                     tier, flag = by_classifier
+            # "whats saddle numbness even mean?", "If I slip on the ice and
+            # land on my back, should I...": the phrase is asked about, not
+            # told; the person's own answer decides.
+            if asked_in_question(doc, floor):
+                self._ask_triage(message, flag, probability, floor.text)
+                return
             self._mark(message, tier, flag, floor.text, "pattern", probability)
             return
         if floor is not None:
@@ -487,6 +503,9 @@ class RedFlagCheck(GraphComponent):
         )
         if scores and scores.agreement >= self.config["flag_threshold"] and not doubtful:
             tier, flag = self._tier_and_flag(scores)
+            if self._only_asked(tier, flag, scores, finding, doc):
+                self._ask_triage(message, flag, probability, finding.phrase, self._sure_which(scores))
+                return
             how = "classifier+pattern" if finding.tier else "classifier"
             self._mark(message, tier, flag, finding.phrase or text[:MAX_PHRASE_CHARS], how, probability)
             return
@@ -510,6 +529,9 @@ class RedFlagCheck(GraphComponent):
             and probability >= self.config["pattern_floor"]
         ):
             tier, flag = self._tier_and_flag(sentence)
+            if self._only_asked(tier, flag, sentence, finding, doc):
+                self._ask_triage(message, flag, sentence.probability, finding.phrase, self._sure_which(sentence))
+                return
             self._mark(
                 message,
                 tier,
@@ -558,6 +580,27 @@ class RedFlagCheck(GraphComponent):
 
     def _sure_which(self, scores: Scores) -> bool:
         return scores.flag_probability >= self.config["specific_question_confidence"]
+
+    def _only_asked(self, tier: Text, flag: Text, scores: Scores, finding: Finding, doc: Doc) -> bool:
+        """Whether a message the classifier reads as a red flag gets the triage
+        question instead of the advice:
+
+        * it is told at a distance (someone else's, long ago, passed) for the
+          flag the classifier found: the classifier reads those cues as
+          features, but a single confident reading ("My husband's legs gave
+          way this morning and he's in hospital now") is no reason to send
+          the writer to an emergency department;
+        * it is the emergency tier, and the classifier is unsure which flag it
+          is ("my legs feel weird and my back's sore", "this back pain is a
+          real killer"): a red flag it cannot name is a question to ask;
+        * it is pain in both legs, and the writer says it is one leg only
+          ("the pain only goes down my right leg, not both").
+        """
+        if finding.distanced(flag):
+            return True
+        if flag == "pain-in-both-legs" and one_leg_only(doc):
+            return True
+        return tier == EMERGENCY and scores.flag_probability < self.config["emergency_flag_confidence"]
 
     def _floor_mention(self, finding: Finding) -> Optional[Mention]:
         """The first mention, not negated, of a rule of the floor, unless the

@@ -565,3 +565,41 @@ def asks_about_a_condition(doc: Doc) -> bool:
 
 def first_person(doc: Doc) -> bool:
     return any(token.lower_ in FIRST_PERSON for token in doc)
+
+
+# Words that open a question or a condition: a clause that starts with one,
+# in a sentence that ends with "?", asks about a symptom rather than tells it
+# ("would losing feeling during sex be a red flag?"); "if" always does.
+QUESTION_OPENERS = frozenset(
+    "what whats what's wat wot which who how why when would could can is are am was were "
+    "does do did should shd will might may has have".split()
+)
+
+
+def asked_in_question(doc: Doc, mention: Mention) -> bool:
+    """Whether ``mention`` is in a clause that asks (a question that opens with
+    a question word, or an if-clause) rather than in one that tells: "whats
+    saddle numbness even mean?", not "I can't feel my bum, what should I do?"."""
+    start = mention.start
+    while start > 0 and doc[start - 1].text not in SENTENCE_BREAKS and doc[start - 1].text != ",":
+        start -= 1
+    end = mention.end
+    while end < len(doc) and doc[end].text not in SENTENCE_BREAKS:
+        end += 1
+    opener = doc[start].lower_
+    if opener == "if":
+        return True
+    return end < len(doc) and doc[end].text == "?" and opener in QUESTION_OPENERS
+
+
+# Pain in one leg is ordinary sciatica, not the both-legs flag: "only down my
+# right leg, not both", "just the one leg".
+ONE_LEG_FORMS = re.compile(
+    r"\bnot both\b|\bonly (one|1|the one|my (left|right)) (leg|side)\b|\bjust (one|the one) leg\b"
+    r"|\bdown my (left|right) leg\b"
+)
+
+
+def one_leg_only(doc: Doc) -> bool:
+    """The writer says the pain is in one leg only."""
+    return bool(ONE_LEG_FORMS.search(doc.text.lower()))

@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from common import paths
 from understanding import red_flag_corpus
 from understanding.red_flag_check import RedFlagCheck, sentences, without_answer_prefix
+from understanding.red_flags import RedFlagDetector
 from understanding.red_flag_model import Scores
 
 CONFIG = next(
@@ -441,3 +442,91 @@ class SentenceModel:
     def score(self, texts, embeddings, patterns):
         sure = replace(FEVER, probability=0.95, agreement=0.95, flag="night-sweats")
         return [sure if "sheets" in t and len(t.split()) < 12 else FEVER for t in texts]
+
+
+LEGS = Scores(
+    probability=0.9,
+    agreement=0.9,
+    flag="weakness-or-numbness-in-the-legs",
+    flag_probability=0.9,
+    tier="emergency",
+    emergency_share=0.95,
+)
+
+
+@pytest.mark.parametrize(
+    "flag_probability, intent",
+    [
+        (CONFIG["emergency_flag_confidence"], "red_flag_emergency"),
+        (CONFIG["emergency_flag_confidence"] - 0.1, "red_flag_possible"),
+    ],
+)
+def test_the_emergency_advice_at_once_needs_the_classifier_to_know_which_flag(nlp, flag_probability, intent):
+    msg = message(nlp, "my legs feel weird and my back's sore")
+    check = RedFlagCheck(CONFIG, model=FixedModel(replace(LEGS, flag_probability=flag_probability)))
+    check.process([msg])
+    assert msg.get("intent")["name"] == intent
+    if intent == "red_flag_possible":
+        # The general question; a "yes" still gives the emergency tier.
+        assert msg.get("red_flag")["possible"]["question"] == "unspecified"
+        assert msg.get("red_flag")["possible"]["tier"] == "emergency"
+
+
+def test_an_urgent_flag_does_not_need_to_know_which_flag(nlp):
+    msg = message(nlp, "I've been feverish since yesterday and my back hurts")
+    fixed(0.9, replace(FEVER, flag_probability=0.2, emergency_share=0.1)).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_urgent"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("My husband's legs gave way this morning and he's in hospital now", "red_flag_possible"),
+        ("My legs gave way this morning and I'm scared", "red_flag_emergency"),
+        # A carer's person, now, is a red flag.
+        ("I look after my husband and his legs gave way this morning", "red_flag_emergency"),
+    ],
+)
+def test_a_sure_classifier_only_asks_about_a_symptom_told_of_someone_else(nlp, text, intent):
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FixedModel(LEGS)).process([msg])
+    assert msg.get("intent")["name"] == intent
+
+
+class FloorModel(FixedModel):
+    """Every hand-written rule is a rule of the floor; the classifier is unsure."""
+
+    def __init__(self, nlp) -> None:
+        super().__init__(replace(FEVER, probability=0.3, agreement=0.3, flag_probability=0.3))
+        self.floor_rules = frozenset(RedFlagDetector(nlp.vocab).rules())
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("whats saddle numbness even mean? keeps coming up", "red_flag_possible"),
+        ("Would losing feeling during sex be a red flag with back pain? Just wondering, I am fine.", "red_flag_possible"),
+        ("If I slip on the ice and land on my back, should I go to A&E?", "red_flag_possible"),
+        ("I can't feel my bum, what should I do?", "red_flag_emergency"),
+        ("I wet myself this morning, is that bad?", "red_flag_emergency"),
+    ],
+)
+def test_a_floor_phrase_asked_about_gets_the_question_and_one_told_the_advice(nlp, text, intent):
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FloorModel(nlp)).process([msg])
+    assert msg.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("The pain only goes down my right leg, not both.", "red_flag_possible"),
+        ("my back hurts and just the one leg aches a bit", "red_flag_possible"),
+        ("the pain goes down both my legs now", "red_flag_emergency"),
+    ],
+)
+def test_pain_said_to_be_in_one_leg_only_is_asked_about(nlp, text, intent):
+    both = replace(LEGS, flag="pain-in-both-legs")
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FixedModel(both)).process([msg])
+    assert msg.get("intent")["name"] == intent
