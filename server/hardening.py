@@ -27,7 +27,9 @@ Installed once, before Rasa starts, by ``python -m server``:
   conversation (the message and the apology are journalled and added to it
   when the database is back); ``GET /ready`` says whether the database and the action
   server answer (``server/readiness.py``); events read back are resolved to
-  their classes once per type, not by a walk of every class each time.
+  their classes once per type, not by a walk of every class each time;
+* the intent classifier's TensorFlow model is loaded without tracing a
+  training step (``server/model_loading.py``): 3-4 s less per server start.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from sanic import Sanic
 from common import messages, paths
 from common.names import METADATA_KEY, RED_FLAG_KEY
 from common.settings import current as current_settings
-from server import action_payload, erasure, readiness, tracker_speed, triage
+from server import action_payload, erasure, model_loading, readiness, tracker_speed, triage
 from server.rate_limit import RateLimiter
 from server.text_input import MAX_MESSAGE_CHARS, clean_text, has_words, limit_text
 from server.tracker_store import TrackerStoreUnavailable, WalkWiseTrackerStore
@@ -527,6 +529,7 @@ def install() -> None:
         wrapped = patched_sync(getattr(owner, name), patch)
         setattr(owner, name, staticmethod(wrapped) if isinstance(owner, type) else wrapped)
     tracker_speed.install()
+    model_loading.install()
     # A method of the instance, not a staticmethod.
     RemoteAction._validate_action_result = patched_sync(  # type: ignore[method-assign]
         RemoteAction._validate_action_result, validate_action_result
