@@ -20,7 +20,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 # TF Lite, which nothing here does. JAX comes with the tensorflow wheel, so it
 # stays installed; each server process treats it as absent: 64 MB less
 # resident memory and about 0.7 s less start-up (benchmarks/turn_speed.py).
-sys.modules.setdefault("jax", None)  # type: ignore[assignment]
+sys.modules.setdefault("jax", None)  # type: ignore[arg-type]
 
 from common import log_privacy, settings  # noqa: E402
 from server import http_api  # noqa: E402

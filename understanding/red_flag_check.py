@@ -530,7 +530,9 @@ class RedFlagCheck(GraphComponent):
         ):
             tier, flag = self._tier_and_flag(sentence)
             if self._only_asked(tier, flag, sentence, finding, doc):
-                self._ask_triage(message, flag, sentence.probability, finding.phrase, self._sure_which(sentence))
+                self._ask_triage(
+                    message, flag, sentence.probability, finding.phrase, self._sure_which(sentence)
+                )
                 return
             self._mark(
                 message,

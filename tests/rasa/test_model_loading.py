@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 from rasa.core.agent import Agent
+from rasa.engine.exceptions import GraphComponentException
 from rasa.utils.tensorflow.models import RasaModel
 
 from common import paths
@@ -16,7 +17,8 @@ from tests.helpers.running import run_async
 def nlu_examples(limit: int = 300) -> list[str]:
     texts: list[str] = []
     for item in yaml.safe_load((paths.ROOT / "data" / "nlu.yml").read_text())["nlu"]:
-        texts += [line[2:].strip() for line in item.get("examples", "").splitlines() if line.startswith("- ")][:12]
+        lines = item.get("examples", "").splitlines()
+        texts += [line[2:].strip() for line in lines if line.startswith("- ")][:12]
     return texts[:limit] + ["?", "x" * 500, "my legs are numb and I can't pee"]
 
 
@@ -55,6 +57,7 @@ def test_a_model_whose_weights_do_not_fit_fails_to_load(trained_model, monkeypat
 
     monkeypatch.setattr(tf.keras.Model, "load_weights", wrong_file)
     monkeypatch.setattr(RasaModel, "load", classmethod(model_loading.load))
-    with pytest.raises(Exception):
+    with pytest.raises(GraphComponentException) as raised:
         run_async(rankings(trained_model, ["hello"]))
+    assert isinstance(raised.value.__cause__, AssertionError)
     assert calls

@@ -15,8 +15,8 @@ from rasa.shared.nlu.training_data.message import Message
 from common import paths
 from understanding import red_flag_corpus
 from understanding.red_flag_check import RedFlagCheck, sentences, without_answer_prefix
-from understanding.red_flags import RedFlagDetector
 from understanding.red_flag_model import Scores
+from understanding.red_flags import RedFlagDetector
 
 CONFIG = next(
     {k: v for k, v in step.items() if k != "name"}
@@ -505,7 +505,10 @@ class FloorModel(FixedModel):
     "text, intent",
     [
         ("whats saddle numbness even mean? keeps coming up", "red_flag_possible"),
-        ("Would losing feeling during sex be a red flag with back pain? Just wondering, I am fine.", "red_flag_possible"),
+        (
+            "Would losing feeling during sex be a red flag with back pain? Just wondering, I am fine.",
+            "red_flag_possible",
+        ),
         ("If I slip on the ice and land on my back, should I go to A&E?", "red_flag_possible"),
         ("I can't feel my bum, what should I do?", "red_flag_emergency"),
         ("I wet myself this morning, is that bad?", "red_flag_emergency"),
