@@ -13,7 +13,7 @@ prediction function): the weights are read first, then that prediction
 creates the variables, which take the trained values. The optimizer's
 state, which only fine-tuning needs, is left unread; fine-tuning, or a model
 without an example to predict on, still loads the stock way.
-``tests/server/test_model_loading.py`` checks that both loads give the same
+``tests/rasa/test_model_loading.py`` checks that both loads give the same
 predictions, to the last bit.
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional, Text
 
 import tensorflow as tf
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -44,8 +45,8 @@ def load(
     model = cls(*args, **kwargs)
     config = kwargs.get("config", {})
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(config.get("learning_rate", 0.001)),
-        run_eagerly=config.get("run_eagerly"),
+        optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+        run_eagerly=config.get(RUN_EAGERLY),
     )
     status = model.load_weights(model_file_name)
     # Creates every variable the prediction uses; each takes its saved value.
