@@ -107,6 +107,8 @@ class GuidanceRetrieval(GraphComponent):
                 arrays["anchor_owner"],
                 frozenset(PassageRef(**ref) for ref in meta["disclaimers"]),
                 arrays["anchor_hubness"],
+                meta.get("passage_terms") or [],
+                meta.get("idf") or {},
             ),
             parts=PartClassifier(arrays["part_weights"], arrays["part_bias"], meta["labels"]),
             routed=meta["routed"],
@@ -172,6 +174,8 @@ class GuidanceRetrieval(GraphComponent):
                     "disclaimers": [ref.__dict__ for ref in passages.disclaimers],
                     "labels": self.retriever.parts.labels,
                     "routed": routed,
+                    "passage_terms": passages.passage_terms,
+                    "idf": passages.idf,
                 }
                 (Path(directory) / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
         return self.resource  # type: ignore[return-value]

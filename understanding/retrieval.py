@@ -8,8 +8,12 @@ Three parts, all over L2-normalised sentence embeddings:
 
 * **Passages.** Every passage of every guidance document, represented by its
   title, its text and each of its sentences (the document title stands for the
-  opening paragraph too). A passage scores the best cosine of its anchors.
-  This is what answers a document that no intent was written for.
+  opening paragraph too). A passage scores the cosine of its best anchor,
+  plus a share of the words it has in common with the question (lemmas
+  weighted by how rare they are among the passages): the embedding alone
+  takes "my back" for the point of a question, the shared words find "box"
+  or "mattress". This is what answers a document that no intent was written
+  for.
 * **Parts.** A linear classifier trained on the NLU examples reads each
   *part* of a message: the intent classifier sees the whole message, so a
   second question in the same message ("...and does it help my discs?") or an
@@ -20,8 +24,10 @@ Three parts, all over L2-normalised sentence embeddings:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -48,6 +54,48 @@ _LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|or|n|&|\+)\s*,?\s+", re.I)
 MIN_PART_WORDS = 3
 
 
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+MIN_TERM_LETTERS = 3
+
+
+@lru_cache(maxsize=1)
+def _lemmas() -> Mapping[str, str]:
+    """spaCy's English lookup lemmas (``spacy-lookups-data``), the table the NLU
+    pipeline's lemmatizer uses."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def terms(text: str) -> list[str]:
+    """The content words of ``text``, lemmatised: no stop words, none shorter
+    than three letters."""
+    lemmas, stop = _lemmas(), _stop_words()
+    found = []
+    for word in _WORD.findall((text or "").lower().replace("’", "'")):
+        word = word.split("'")[0]
+        lemma = str(lemmas.get(word, word))
+        if len(lemma) >= MIN_TERM_LETTERS and word not in stop and lemma not in stop:
+            found.append(lemma)
+    return found
+
+
+def weighted_terms(words: Sequence[str], idf: Mapping[str, float], unseen: float) -> dict[str, float]:
+    """A unit-length tf-idf vector of ``words``."""
+    vector: dict[str, float] = {}
+    for word in words:
+        vector[word] = vector.get(word, 0.0) + idf.get(word, unseen)
+    norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+    return {word: value / norm for word, value in vector.items()}
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
@@ -68,6 +116,11 @@ def split_parts(text: str) -> list[str]:
     return parts
 
 
+# A document's opening and closing paragraphs sum up its points: they answer
+# when they are the best passage, and are not added beside a closer point.
+SUMMARIES = frozenset({"intro", "conclusion"})
+
+
 @dataclass(frozen=True)
 class PassageRef:
     document: str
@@ -85,6 +138,14 @@ class PassageIndex:
     # Subtracted from each anchor's cosine: how much more than the average
     # anchor it resembles questions in general (half its CSLS hubness term).
     anchor_hubness: np.ndarray | None = None
+    # Each passage's words as a unit tf-idf vector, and the words' idf.
+    passage_terms: list[dict[str, float]] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unseen_idf(self) -> float:
+        """The idf of a word no passage has (it adds nothing but length)."""
+        return math.log(len(self.refs) + 1) + math.log(2)
 
     @classmethod
     def build(
@@ -103,6 +164,7 @@ class PassageIndex:
         texts: list[str] = []
         owners: list[int] = []
         disclaimers = set()
+        words: list[list[str]] = []
         for slug, document in sorted(documents.items()):
             for passage in document.passages:
                 ref = PassageRef(slug, passage.key)
@@ -117,6 +179,15 @@ class PassageIndex:
                     texts.append(anchor)
                     owners.append(len(refs))
                 refs.append(ref)
+                heading = document.title if passage.key == "intro" else passage.title or ""
+                words.append(terms(f"{heading} {passage.text}"))
+        frequency: dict[str, int] = {}
+        for passage_words in words:
+            for word in set(passage_words):
+                frequency[word] = frequency.get(word, 0) + 1
+        idf = {word: math.log((len(refs) + 1) / (count + 0.5)) for word, count in frequency.items()}
+        unseen = math.log(len(refs) + 1) + math.log(2)
+        passage_terms = [weighted_terms(passage_words, idf, unseen) for passage_words in words]
         vectors = np.asarray(encode(texts) if texts else np.zeros((0, 1)), dtype=np.float32)
         hubness = None
         if background is not None and len(background) and len(vectors):
@@ -124,17 +195,26 @@ class PassageIndex:
             nearest = np.sort(vectors @ np.asarray(background, dtype=np.float32).T, axis=1)[:, -k:]
             radius = nearest.mean(axis=1)
             hubness = ((radius - radius.mean()) / 2).astype(np.float32)
-        return cls(refs, vectors, np.asarray(owners), frozenset(disclaimers), hubness)
+        return cls(refs, vectors, np.asarray(owners), frozenset(disclaimers), hubness, passage_terms, idf)
 
-    def scores(self, vector: np.ndarray) -> np.ndarray:
-        """Each passage's best anchor score with ``vector``: the cosine, less the
-        anchor's hubness."""
+    def scores(self, vector: np.ndarray, text: str = "", lexical_weight: float = 0.0) -> np.ndarray:
+        """Each passage's score with a question: its best anchor's cosine with
+        ``vector``, less the anchor's hubness, plus ``lexical_weight`` times the
+        cosine of the question's words (``text``) with the passage's."""
         best = np.full(len(self.refs), -1.0, dtype=np.float32)
-        if len(self.anchor_owner):
-            similarity = self.anchor_vectors @ vector
-            if self.anchor_hubness is not None:
-                similarity = similarity - self.anchor_hubness
-            np.maximum.at(best, self.anchor_owner, similarity)
+        if not len(self.anchor_owner):
+            return best
+        similarity = self.anchor_vectors @ vector
+        if self.anchor_hubness is not None:
+            similarity = similarity - self.anchor_hubness
+        np.maximum.at(best, self.anchor_owner, similarity)
+        if lexical_weight and text and self.passage_terms:
+            question = weighted_terms(terms(text), self.idf, self.unseen_idf)
+            shared = [
+                sum(w * passage.get(word, 0.0) for word, w in question.items())
+                for passage in self.passage_terms
+            ]
+            best = best + lexical_weight * np.asarray(shared, dtype=np.float32)
         return best
 
 
@@ -185,6 +265,9 @@ class Settings:
     document_margin: float = 0.05
     # A second passage of the same part: within this of the best one.
     passage_tie: float = 0.03
+    # A passage's score: its best anchor's cosine plus this times the cosine of
+    # the question's words with the passage's.
+    lexical_weight: float = 0.3
     # A part of a message asks a guidance question (or an uncovered one) when the
     # part classifier gives it this probability...
     part_probability: float = 0.5
@@ -255,10 +338,13 @@ class Retriever:
         routed_documents = set(self.routed.values())
         return {ref.document for ref in self.passages.refs} - routed_documents
 
-    def best_passage(self, vector: np.ndarray) -> tuple[PassageRef | None, float, float, list[PassageRef]]:
+    def best_passage(
+        self, vector: np.ndarray, text: str = ""
+    ) -> tuple[PassageRef | None, float, float, list[PassageRef]]:
         """The best retrieval-document passage, its score, the routed documents'
         best score, and the passages tied with the best."""
-        scores = self.passages.scores(vector)
+        s = self.settings
+        scores = self.passages.scores(vector, text, s.lexical_weight)
         retrieval = self.retrieval_documents
         best_ref, best, routed_best = None, -1.0, -1.0
         for ref, score in zip(self.passages.refs, scores, strict=True):
@@ -274,6 +360,7 @@ class Retriever:
             and ref.document == best_ref.document
             and ref != best_ref
             and ref not in self.passages.disclaimers
+            and ref.key not in SUMMARIES
             and score >= best - self.settings.passage_tie
         ]
         return best_ref, best, routed_best, tied
@@ -294,7 +381,7 @@ class Retriever:
             vector = encode([text])[0]
         parts = split_parts(text)
 
-        whole_ref, whole_score, routed_best, tied = self.best_passage(vector)
+        whole_ref, whole_score, routed_best, tied = self.best_passage(vector, text)
         routed_intent = intent in self.routed
         threshold = s.not_covered_passage_threshold if intent == INTENT_NOT_COVERED else s.passage_threshold
         if (
@@ -323,7 +410,7 @@ class Retriever:
             plan.parts.append(finding)
             if not is_question(part):
                 continue
-            ref, score, part_routed_best, _ = self.best_passage(part_vector)
+            ref, score, part_routed_best, _ = self.best_passage(part_vector, part)
             if (
                 ref is not None
                 and (ref.document in retrieved_documents or not plan.answers)

@@ -18,6 +18,7 @@ from understanding.retrieval import (
     Settings,
     is_question,
     split_parts,
+    terms,
 )
 
 DESK = ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt"
@@ -183,7 +184,7 @@ def test_texting_conjunctions_split_questions():
 
 def test_a_question_read_as_not_covered_needs_a_closer_passage_to_be_answered(with_desk):
     text = "what chair height, feet flat on the floor?"
-    _, score, _, _ = with_desk.best_passage(encode([text])[0])
+    _, score, _, _ = with_desk.best_passage(encode([text])[0], text)
     documents = {"walking": parse(WALKING_DOC.read_bytes()), "desk": parse(DESK.read_bytes())}
     lenient = retriever(
         documents,
@@ -197,3 +198,52 @@ def test_a_question_read_as_not_covered_needs_a_closer_passage_to_be_answered(wi
     assert not plan(strict, text, "ask_not_covered", 0.9).passages
     # the stricter bar is for the not-covered reading only
     assert plan(strict, text, "nlu_fallback", 0.2).passages[0] == PassageRef("desk", "chair-height")
+
+
+def flat_encode(texts):
+    """An embedding that tells no text from another: only the words can."""
+    return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)
+
+
+def test_terms_are_lemmas_without_stop_words():
+    assert terms("Should I be lifting the boxes while twisting?") == ["lift", "box", "twist"]
+    assert terms("It’s my knees") == ["knee"]
+
+
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        ("where does the footrest go", "chair-height"),
+        ("how far away should the monitor be", "screen-position"),
+        ("is a rolled-up towel any use", "lumbar-support"),
+    ],
+)
+def test_a_word_the_question_shares_with_one_passage_ranks_it_first(question, key):
+    index = PassageIndex.build({"desk": parse(DESK.read_bytes())}, flat_encode)
+    vector = flat_encode([question])[0]
+    without = index.scores(vector, question, lexical_weight=0.0)
+    assert np.ptp(without) == pytest.approx(0.0), "the flat embedding ranks no passage above another"
+    scores = index.scores(vector, question, lexical_weight=0.3)
+    assert index.refs[int(np.argmax(scores))] == PassageRef("desk", key)
+
+
+def test_a_word_many_passages_have_weighs_less_than_a_rare_one():
+    index = PassageIndex.build({"desk": parse(DESK.read_bytes())}, flat_encode)
+    assert index.idf["chair"] < index.idf["footrest"]
+    vector = flat_encode(["x"])[0]
+    common = index.scores(vector, "my chair", lexical_weight=0.3)
+    rare = index.scores(vector, "a footrest", lexical_weight=0.3)
+    assert common.max() - common.min() < rare.max() - rare.min()
+
+
+def test_the_opening_and_closing_paragraphs_are_never_added_beside_a_closer_point():
+    documents = {"walking": parse(WALKING_DOC.read_bytes()), "desk": parse(DESK.read_bytes())}
+    everything_ties = retriever(
+        documents, Settings(passage_threshold=0.3, passage_tie=2.0, part_probability=0.4)
+    )
+    passages = plan(everything_ties, "my feet dont reach the floor, footrest?", "nlu_fallback", 0.2).passages
+    assert passages[0] == PassageRef("desk", "chair-height")
+    assert PassageRef("desk", "screen-position") in passages, "the other points tie"
+    assert not {PassageRef("desk", "intro"), PassageRef("desk", "conclusion")} & set(passages)
+    summary = plan(everything_ties, "how should you sit at a desk with lower back pain", "nlu_fallback", 0.2)
+    assert summary.passages[0] == PassageRef("desk", "intro"), "the opening still answers when it is closest"
