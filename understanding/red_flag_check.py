@@ -74,6 +74,7 @@ from understanding.red_flags import (
     Mention,
     RedFlagDetector,
     asked_in_question,
+    mechanical_night_pain,
     one_leg_only,
 )
 from understanding.retrieval import is_question
@@ -222,6 +223,17 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
         return None
     rest = doc[start:]
     return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
+
+
+NIGHT_PAIN = "pain-at-night-or-at-rest"
+
+
+def _night_pain_only(finding: Finding, *readings: Optional[Scores]) -> bool:
+    """Whether the phrases found and the classifier's readings name the
+    night-pain flag, and no other, as the likeliest."""
+    flags = {m.flag for m in finding.mentions if not m.negated}
+    flags |= {reading.flag for reading in readings if reading is not None}
+    return flags == {NIGHT_PAIN}
 
 
 def only_back_pain(doc: Doc | Span) -> bool:
@@ -464,6 +476,13 @@ class RedFlagCheck(GraphComponent):
         scores, sentence = self.score(doc, finding, embedding)
         probability = scores.probability if scores else (1.0 if finding.tier else 0.0)
         text = message.get(TEXT) or ""
+        # "my back wakes me when I turn over in bed, what position should I
+        # sleep in?": pain that a position or a bed brings on is ordinary back
+        # pain. Read as the night-pain flag and nothing else, it is answered.
+        if _night_pain_only(finding, scores, sentence) and mechanical_night_pain(doc):
+            if _guessed_red_flag(message):
+                self._demote(message, probability, [])
+            return
         # A message that only denies symptoms, and that read whole is no red
         # flag, is not asked about because a clause of it, read alone, looks
         # like one ("No numbness, bladder's fine, | legs feel normal").

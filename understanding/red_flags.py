@@ -600,6 +600,34 @@ ONE_LEG_FORMS = re.compile(
 )
 
 
+# Pain at night is a red flag when nothing eases it. Pain that a position, a
+# movement or a bed brings on ("when I roll over", "lying on my front", "on
+# this cheap hotel mattress") is mechanical back pain, unless the message
+# also says no position helps.
+POSITION_CAUSES = re.compile(
+    r"\b(?:turn(?:ing|s)?|roll(?:ing|s)?)\s+(?:over|round|around|onto)"
+    r"|\b(?:lie|lying|laying|lay|sleep|sleeping|slept)\s+(?:on\s+(?:my|me|the|a|your)\s+"
+    r"(?:front|side|left|right|back|stomach|tummy|belly|floor|couch|sofa)|funny|awkwardly|wrong|badly)"
+    r"|\b(?:mattress|pillows?|futon|sofa\s*bed|camp\s*bed|air\s*bed|hotel\s+bed|sleeping\s+position|position\s+i\s+sleep)\b"
+    r"|\bin\s+(?:one|the\s+same)\s+position\b"
+)
+UNRELIEVED = re.compile(
+    r"\bno\s+matter\b|\b(?:any|every|whatever|each|no|single)\s+(?:position|way)\b|\bsame\s+when\b|\bnothing\s+(?:i\s+do\s+)?"
+    r"(?:helps?|works?|eases?|touche[sd]|changes?|makes?)\b|\b(?:doesn'?t|does\s+not|didn'?t|won'?t|never)\s+"
+    r"(?:help|ease|change|matter|settle|go|stop|let\s+up)|\bconstant|\ball\s+the\s+time\b|\bnot\s+even\b"
+    r"|\beven\s+(?:when\s+i'?m\s+)?(?:just\s+)?(?:lying|resting|still|sitting)|\bcan'?t\s+(?:get\s+)?(?:comfy|comfortable)\b"
+    r"|\bworse\s+(?:when\s+i'?m\s+|when\s+i\s+)?(?:resting|rest|lying|lie|at\s+rest|at\s+night|in\s+bed)\b"
+    r"|\bunbearable\b|\bwhether\s+i\b|\bnone\s+of\s+(?:it|them|that|those)\b|\bno\s+better\b"
+)
+
+
+def mechanical_night_pain(doc: Doc) -> bool:
+    """The message ties its back pain to a position, a movement or a bed, and
+    does not say that nothing eases it."""
+    text = doc.text.lower().replace("’", "'")
+    return bool(POSITION_CAUSES.search(text)) and not UNRELIEVED.search(text)
+
+
 def one_leg_only(doc: Doc) -> bool:
     """The writer says the pain is in one leg only."""
     return bool(ONE_LEG_FORMS.search(doc.text.lower()))

@@ -533,3 +533,40 @@ def test_pain_said_to_be_in_one_leg_only_is_asked_about(nlp, text, intent):
     msg = message(nlp, text)
     RedFlagCheck(CONFIG, model=FixedModel(both)).process([msg])
     assert msg.get("intent")["name"] == intent
+
+
+NIGHT = replace(
+    FEVER,
+    probability=0.9,
+    agreement=0.9,
+    flag="pain-at-night-or-at-rest",
+    flag_probability=0.9,
+    tier="urgent",
+)
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("my back wakes me at 3am when I turn over in bed, what position should I sleep in", True),
+        ("my back aches at night on this cheap hotel mattress", True),
+        ("i get back ache when i lie on my front too long", True),
+        # Unless no position eases it: then it is the flag, advised or asked about.
+        ("back pain wakes me every night, no matter how I lie on my side or my back", False),
+        ("Tried pillows, a new mattress, nothing helps, the pain is there all night", False),
+        ("it's worse when I lie down at night, even on my new mattress", False),
+        ("back pain wakes me every night and I have to get up and pace", False),
+    ],
+)
+def test_night_pain_that_a_position_or_a_bed_brings_on_is_answered(nlp, text, answered):
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FixedModel(NIGHT)).process([msg])
+    intent = msg.get("intent")["name"]
+    assert (intent == "ask_walking_helps") == answered, intent
+    assert (msg.get("red_flag") or {}).get("tier") in ((None,) if answered else ("urgent", None))
+
+
+def test_a_position_does_not_explain_away_another_flag(nlp):
+    msg = message(nlp, "my legs gave way when I turned over in bed")
+    RedFlagCheck(CONFIG, model=FixedModel(LEGS)).process([msg])
+    assert msg.get("intent")["name"] == "red_flag_emergency"
