@@ -19,6 +19,7 @@ from understanding.retrieval import (
     is_question,
     split_parts,
     terms,
+    weighted_terms,
 )
 
 DESK = ROOT / "tests" / "guidance" / "fixtures" / "desk-sitting-posture.txt"
@@ -247,3 +248,37 @@ def test_the_opening_and_closing_paragraphs_are_never_added_beside_a_closer_poin
     assert not {PassageRef("desk", "intro"), PassageRef("desk", "conclusion")} & set(passages)
     summary = plan(everything_ties, "how should you sit at a desk with lower back pain", "nlu_fallback", 0.2)
     assert summary.passages[0] == PassageRef("desk", "intro"), "the opening still answers when it is closest"
+
+
+def test_the_fast_scores_are_each_passages_best_anchor_plus_its_words():
+    index = PassageIndex.build(
+        {"walking": parse(WALKING_DOC.read_bytes()), "desk": parse(DESK.read_bytes())}, encode
+    )
+    question = "is a footrest or a cushion better for my lower back at my desk?"
+    vector = encode([question])[0]
+    similarity = index.anchor_vectors @ vector
+    expected = np.array(
+        [similarity[index.anchor_owner == row].max() for row in range(len(index.refs))], dtype=np.float32
+    )
+    assert np.allclose(index.scores(vector, question), expected)
+    words = weighted_terms(terms(question), index.idf, index.unseen_idf)
+    shared = [
+        sum(weight * passage.get(word, 0.0) for word, weight in words.items())
+        for passage in index.passage_terms
+    ]
+    assert max(shared) > 0
+    assert np.allclose(
+        index.scores(vector, question, lexical_weight=0.3), expected + 0.3 * np.asarray(shared)
+    )
+    # Anchors out of passage order are scored the same, the slow way.
+    order = np.random.default_rng(7).permutation(len(index.anchor_owner))
+    shuffled = PassageIndex(
+        index.refs,
+        index.anchor_vectors[order],
+        index.anchor_owner[order],
+        passage_terms=index.passage_terms,
+        idf=index.idf,
+    )
+    assert np.allclose(
+        shuffled.scores(vector, question, lexical_weight=0.3), index.scores(vector, question, 0.3)
+    )
