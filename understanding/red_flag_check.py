@@ -479,7 +479,12 @@ class RedFlagCheck(GraphComponent):
         # "my back wakes me when I turn over in bed, what position should I
         # sleep in?": pain that a position or a bed brings on is ordinary back
         # pain. Read as the night-pain flag and nothing else, it is answered.
-        if _night_pain_only(finding, scores, sentence) and mechanical_night_pain(doc):
+        # "my mum's mate fell off a horse and broke her back, mine's just achy
+        # from netball": every symptom is someone else's, and the writer calls
+        # their own back pain ordinary. It is answered, not asked about.
+        if finding.own_ordinary or (
+            _night_pain_only(finding, scores, sentence) and mechanical_night_pain(doc)
+        ):
             if _guessed_red_flag(message):
                 self._demote(message, probability, [])
             return

@@ -354,6 +354,9 @@ class Finding:
     # Someone else has the symptom and the writer tells their own back pain
     # apart from it ("my dad fell down the stairs... my own back just aches").
     contrasted: bool = False
+    # ...and says in one of its own sentences that its own is ordinary
+    # ("mine's just sore", "my back's fine", "nothing like that").
+    own_ordinary: bool = False
 
     def distanced(self, flag: str) -> bool:
         """Whether a mention of ``flag`` is told at a distance. A history of
@@ -434,6 +437,7 @@ class RedFlagDetector:
         asks = bool(self.general(doc)) or (bool(mentions) and asks_about_a_condition(doc))
         general = asks and not first_person(doc)
         contrasted = told_of_someone_else(doc, positive, sentences)
+        own_ordinary = contrasted and own_told_as_ordinary(doc, positive, sentences)
         context = {
             "hypothetical": hypothetical(doc, positive, sentences),
             "long_ago": long_ago(doc),
@@ -441,6 +445,7 @@ class RedFlagDetector:
             "figurative": bool(excluded) and not positive,
             "resolved": resolved(doc),
             "contrasted": contrasted,
+            "own_ordinary": own_ordinary,
         }
         if general or not positive:
             return Finding(None, None, None, tuple(mentions), general_question=general, **context)
@@ -541,6 +546,35 @@ def told_of_someone_else(doc: Doc, positive: list[Mention], sentences: list[int]
             return False
         told.add(sentences[mention.start])
     return any(t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"} and sentences[t.i] not in told for t in doc)
+
+
+# The writer's own back pain, told as ordinary beside someone else's symptom:
+# "mine's just sore", "my back's fine", "I'm fine", "nothing like that". Not
+# "mine's just started going numb".
+OWN_ORDINARY_FORMS = re.compile(
+    r"\b(?:mine|my (?:own )?backs?|my own)(?:'s| is| has| feels?| been)*"
+    r"(?: (?:only|just|a bit|a little|bit|really|totally|pretty|still))*"
+    r" (?:just|only|fine|ok|okay|normal|usual|ordinary)\b"
+    r"(?! (?:started|begun|noticed|gone|got|become|developed|come|turned))"
+    r"|\bi(?:'m| am| ?m) (?:fine|ok|okay)\b|\bnothing like that\b|\bnothing else\b"
+)
+
+
+def own_told_as_ordinary(doc: Doc, positive: list[Mention], sentences: list[int]) -> bool:
+    """A sentence of the writer's own, apart from those that tell the symptom,
+    calls the writer's own back pain ordinary ("Mine's just sore from netball")."""
+    told = {sentences[m.start] for m in positive}
+    own = {sentences[t.i] for t in doc if t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"}} - told
+    for sentence in own:
+        text = _sentence_text(doc, sentences, _first_of(sentences, sentence))
+        text = text.replace(" '", "'").replace(" n't", "n't").replace("’", "'")
+        if OWN_ORDINARY_FORMS.search(text):
+            return True
+    return False
+
+
+def _first_of(sentences: list[int], sentence: int) -> int:
+    return sentences.index(sentence)
 
 
 def long_ago(doc: Doc) -> bool:

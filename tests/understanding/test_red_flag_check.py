@@ -570,3 +570,25 @@ def test_a_position_does_not_explain_away_another_flag(nlp):
     msg = message(nlp, "my legs gave way when I turned over in bed")
     RedFlagCheck(CONFIG, model=FixedModel(LEGS)).process([msg])
     assert msg.get("intent")["name"] == "red_flag_emergency"
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        (
+            "Bloke at work came off his motorbike and hurt his back. Mine's just sore from sitting all day",
+            True,
+        ),
+        ("my mate couldnt feel his legs after his op. im fine, just want walking tips", True),
+        ("My brother wet himself with his back pain. Me: back pain after a long drive, nothing else.", True),
+        # Someone else's symptom alone, or the writer's own that is new, is still asked about or advised.
+        ("My husband's legs gave way this morning and he's in hospital now", False),
+        ("My sister had cauda equina. Mine's just started going numb down below.", False),
+        ("My dad's legs went weak last week. I just want to know if walking is safe for me.", False),
+    ],
+)
+def test_someone_elses_symptom_beside_the_writers_ordinary_back_pain_is_answered(nlp, text, answered):
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FixedModel(LEGS)).process([msg])
+    intent = msg.get("intent")["name"]
+    assert (intent == "ask_walking_helps") == answered, intent
