@@ -32,7 +32,7 @@ embedding-check:  ## The int8 embedding model against the published weights (has
 first-answer:  ## Fresh clone: time to the first answer, server memory
 	PYTHONPATH=. .venv/bin/python -m benchmarks.first_answer
 guidance-questions:  ## Held-out guidance questions: right passage, clean, refused, honest (figures only)
-	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions
+	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions $(if $(SET),--set $(SET))
 guidance-dev:  ## The same on the development set, with every miss
 	PYTHONPATH=. .venv/bin/python -m benchmarks.guidance_questions --set dev --show
 review:  ## Run the staff transcript review tool on http://localhost:8090
