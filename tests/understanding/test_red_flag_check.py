@@ -535,6 +535,13 @@ def test_pain_said_to_be_in_one_leg_only_is_asked_about(nlp, text, intent):
     assert msg.get("intent")["name"] == intent
 
 
+def checked(nlp, text, scores):
+    """The message after the check, with a classifier that scores every text ``scores``."""
+    msg = message(nlp, text)
+    RedFlagCheck(CONFIG, model=FixedModel(scores)).process([msg])
+    return msg
+
+
 NIGHT = replace(
     FEVER,
     probability=0.9,
@@ -559,10 +566,8 @@ NIGHT = replace(
     ],
 )
 def test_night_pain_that_a_position_or_a_bed_brings_on_is_answered(nlp, text, answered):
-    msg = message(nlp, text)
-    RedFlagCheck(CONFIG, model=FixedModel(NIGHT)).process([msg])
-    intent = msg.get("intent")["name"]
-    assert (intent == "ask_walking_helps") == answered, intent
+    msg = checked(nlp, text, NIGHT)
+    assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, msg.get("intent")
     assert (msg.get("red_flag") or {}).get("tier") in ((None,) if answered else ("urgent", None))
 
 
@@ -588,7 +593,5 @@ def test_a_position_does_not_explain_away_another_flag(nlp):
     ],
 )
 def test_someone_elses_symptom_beside_the_writers_ordinary_back_pain_is_answered(nlp, text, answered):
-    msg = message(nlp, text)
-    RedFlagCheck(CONFIG, model=FixedModel(LEGS)).process([msg])
-    intent = msg.get("intent")["name"]
-    assert (intent == "ask_walking_helps") == answered, intent
+    msg = checked(nlp, text, LEGS)
+    assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, msg.get("intent")
