@@ -646,9 +646,10 @@ POSITION_CAUSES = re.compile(
     r"|\bin\s+(?:one|the\s+same)\s+position\b"
 )
 UNRELIEVED = re.compile(
-    r"\bno\s+matter\b|\b(?:any|every|whatever|each|no|single)\s+(?:position|way)\b|\bsame\s+when\b|\bnothing\s+(?:i\s+do\s+)?"
-    r"(?:helps?|works?|eases?|touche[sd]|changes?|makes?)\b|\b(?:doesn'?t|does\s+not|didn'?t|won'?t|never)\s+"
-    r"(?:help|ease|change|matter|settle|go|stop|let\s+up)|\bconstant|\ball\s+the\s+time\b|\bnot\s+even\b"
+    r"\bno\s+matter\b|\b(?:any|every|whatever|each|no|single)\s+(?:position|way)\b|\bsame\s+when\b"
+    r"|\bnothing\b[^.?!,;]{0,30}?\b(?:helps?|works?|eases?|touche[sd]|changes?|makes?)\b"
+    r"|\b(?:lie|lying|lay|laying)\s+down\b[^.?!]{0,40}?\bworse\b|\b(?:doesn'?t|does\s+not|didn'?t|won'?t|never)\s+"
+    r"(?:help|ease|change|matter|settle|go|stop|let\s+up|touch|shift|budge)|\bconstant|\ball\s+the\s+time\b|\bnot\s+even\b"
     r"|\beven\s+(?:when\s+i'?m\s+)?(?:just\s+)?(?:lying|resting|still|sitting)|\bcan'?t\s+(?:get\s+)?(?:comfy|comfortable)\b"
     r"|\bworse\s+(?:when\s+i'?m\s+|when\s+i\s+)?(?:resting|rest|lying|lie|at\s+rest|at\s+night|in\s+bed)\b"
     r"|\bunbearable\b|\bwhether\s+i\b|\bnone\s+of\s+(?:it|them|that|those)\b|\bno\s+better\b"

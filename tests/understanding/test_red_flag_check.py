@@ -563,6 +563,8 @@ NIGHT = replace(
         ("Tried pillows, a new mattress, nothing helps, the pain is there all night", False),
         ("it's worse when I lie down at night, even on my new mattress", False),
         ("back pain wakes me every night and I have to get up and pace", False),
+        ("When I lie down at night it gets steadily worse, nothing I do with pillows helps", False),
+        ("It's not the mattress, we bought a new one. Resting doesn't touch it.", False),
     ],
 )
 def test_night_pain_that_a_position_or_a_bed_brings_on_is_answered(nlp, text, answered):
