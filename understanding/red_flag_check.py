@@ -70,6 +70,7 @@ from understanding.red_flag_model import (
 )
 from understanding.red_flags import (
     FLAG_TIERS,
+    NIGHT_PAIN,
     Finding,
     Mention,
     RedFlagDetector,
@@ -223,9 +224,6 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
         return None
     rest = doc[start:]
     return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
-
-
-NIGHT_PAIN = "pain-at-night-or-at-rest"
 
 
 def _night_pain_only(finding: Finding, *readings: Optional[Scores]) -> bool:

@@ -564,17 +564,13 @@ def own_told_as_ordinary(doc: Doc, positive: list[Mention], sentences: list[int]
     """A sentence of the writer's own, apart from those that tell the symptom,
     calls the writer's own back pain ordinary ("Mine's just sore from netball")."""
     told = {sentences[m.start] for m in positive}
-    own = {sentences[t.i] for t in doc if t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"}} - told
-    for sentence in own:
-        text = _sentence_text(doc, sentences, _first_of(sentences, sentence))
-        text = text.replace(" '", "'").replace(" n't", "n't").replace("’", "'")
-        if OWN_ORDINARY_FORMS.search(text):
+    # One first-person word of each of the writer's own sentences.
+    own = {sentences[t.i]: t.i for t in doc if t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"}}
+    for sentence, index in own.items():
+        text = _sentence_text(doc, sentences, index).replace(" '", "'").replace(" n't", "n't")
+        if sentence not in told and OWN_ORDINARY_FORMS.search(text.replace("’", "'")):
             return True
     return False
-
-
-def _first_of(sentences: list[int], sentence: int) -> int:
-    return sentences.index(sentence)
 
 
 def long_ago(doc: Doc) -> bool:
@@ -654,6 +650,9 @@ UNRELIEVED = re.compile(
     r"|\bworse\s+(?:when\s+i'?m\s+|when\s+i\s+)?(?:resting|rest|lying|lie|at\s+rest|at\s+night|in\s+bed)\b"
     r"|\bunbearable\b|\bwhether\s+i\b|\bnone\s+of\s+(?:it|them|that|those)\b|\bno\s+better\b"
 )
+
+
+NIGHT_PAIN = "pain-at-night-or-at-rest"
 
 
 def mechanical_night_pain(doc: Doc) -> bool:

@@ -87,6 +87,11 @@ def terms(text: str) -> list[str]:
     return found
 
 
+def unseen_idf(passages: int) -> float:
+    """The idf of a word no passage has: it only lengthens a question's vector."""
+    return math.log(passages + 1) + math.log(2)
+
+
 def weighted_terms(words: Sequence[str], idf: Mapping[str, float], unseen: float) -> dict[str, float]:
     """A unit-length tf-idf vector of ``words``."""
     vector: dict[str, float] = {}
@@ -144,8 +149,7 @@ class PassageIndex:
 
     @property
     def unseen_idf(self) -> float:
-        """The idf of a word no passage has (it adds nothing but length)."""
-        return math.log(len(self.refs) + 1) + math.log(2)
+        return unseen_idf(len(self.refs))
 
     @classmethod
     def build(
@@ -186,8 +190,7 @@ class PassageIndex:
             for word in set(passage_words):
                 frequency[word] = frequency.get(word, 0) + 1
         idf = {word: math.log((len(refs) + 1) / (count + 0.5)) for word, count in frequency.items()}
-        unseen = math.log(len(refs) + 1) + math.log(2)
-        passage_terms = [weighted_terms(passage_words, idf, unseen) for passage_words in words]
+        passage_terms = [weighted_terms(passage_words, idf, unseen_idf(len(refs))) for passage_words in words]
         vectors = np.asarray(encode(texts) if texts else np.zeros((0, 1)), dtype=np.float32)
         hubness = None
         if background is not None and len(background) and len(vectors):
@@ -201,10 +204,9 @@ class PassageIndex:
         # Anchors are stored passage by passage: each passage's best anchor is
         # a maximum over a contiguous run (np.maximum.at is ten times slower).
         owners = np.asarray(self.anchor_owner)
-        contiguous = len(owners) and bool(np.all(np.diff(owners) >= 0))
-        runs = np.searchsorted(owners, np.arange(len(self.refs))) if contiguous else None
-        complete = runs is not None and len(np.unique(owners)) == len(self.refs)
-        self._runs = runs if complete else None
+        in_runs = bool(len(owners)) and bool(np.all(np.diff(owners) >= 0))
+        in_runs = in_runs and len(np.unique(owners)) == len(self.refs)
+        self._runs = np.searchsorted(owners, np.arange(len(self.refs))) if in_runs else None
         # The passages' words as a matrix, for one product per question.
         self._vocabulary = {
             word: i for i, word in enumerate(sorted({w for p in self.passage_terms for w in p}))
