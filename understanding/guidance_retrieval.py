@@ -42,7 +42,7 @@ from understanding.retrieval import (
     Settings,
     routed_documents,
 )
-from understanding.sentence_featurizer import sentence_embedding
+from understanding.sentence_featurizer import embeddings_of, sentence_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +131,9 @@ class GuidanceRetrieval(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         documents = load_documents(guidance_settings.documents_dir())
         routes = load_routes()
-        encoder = shared_encoder()
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        vectors = [sentence_embedding(m) for m in examples]
-        missing = [m.get(TEXT) for m, v in zip(examples, vectors, strict=True) if v is None]
-        fresh = iter(encoder.encode(missing)) if missing else iter(())
-        matrix = np.vstack([v if v is not None else next(fresh) for v in vectors]).astype(np.float32)
-        passages = PassageIndex.build(documents, encoder.encode, background=matrix)
+        matrix = embeddings_of([m.get(TEXT) for m in examples], training_data)
+        passages = PassageIndex.build(documents, shared_encoder().encode, background=matrix)
         routed = {i: d for i, d in routed_documents(routes.values()).items() if d in documents}
         self.retriever = Retriever(
             passages,

@@ -79,7 +79,7 @@ from understanding.red_flags import (
     one_leg_only,
 )
 from understanding.retrieval import is_question
-from understanding.sentence_featurizer import sentence_embedding
+from understanding.sentence_featurizer import embeddings_of, sentence_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -378,7 +378,7 @@ class RedFlagCheck(GraphComponent):
         detector = RedFlagDetector(nlp.vocab)
         findings = [detector.check(d) for d in docs]
         patterns = np.array([pattern_features(f, d) for f, d in zip(findings, docs, strict=True)])
-        embeddings = shared_encoder().encode(texts)
+        embeddings = embeddings_of(texts, training_data)
         self.model = RedFlagModel(c=float(self.config["regularisation"])).fit(
             texts, embeddings, patterns, labels, lookalike
         )

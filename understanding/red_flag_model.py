@@ -101,9 +101,11 @@ class RedFlagModel:
         patterns: np.ndarray,
         labels: Sequence[str],
         lookalike: Sequence[bool],
+        flags: bool = True,
     ) -> "RedFlagModel":
         """``labels``: a flag or NO_FLAG; ``lookalike``: a corpus look-alike
-        (not an ordinary NLU example)."""
+        (not an ordinary NLU example). ``flags=False`` leaves out the model of
+        which flag it is (:meth:`probabilities` does not need it)."""
         x = self._features(texts, embeddings, patterns, fit=True)
         y = np.array([label != NO_FLAG for label in labels], dtype=int)
         weights = np.where(y == 1, 1.0, np.where(np.array(lookalike), LOOKALIKE_WEIGHT, ORDINARY_WEIGHT))
@@ -113,9 +115,15 @@ class RedFlagModel:
         self.neighbour_vectors = np.asarray(embeddings, dtype=np.float32)
         self.neighbour_labels = y.astype(np.float32)
         self.neighbour_weights = weights.astype(np.float32)
-        positive = np.flatnonzero(y == 1)
-        self.typer.fit(x[positive], np.array(labels)[positive])
+        if flags:
+            positive = np.flatnonzero(y == 1)
+            self.typer.fit(x[positive], np.array(labels)[positive])
         return self
+
+    def probabilities(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+        """Each message's red-flag probability (``Scores.probability``)."""
+        regression = self.detector.predict_proba(self._features(texts, embeddings, patterns))[:, 1]
+        return (regression + self.neighbour_vote(np.asarray(embeddings, dtype=np.float32))) / 2
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> list[Scores]:
         x = self._features(texts, embeddings, patterns)
@@ -203,8 +211,7 @@ def out_of_fold_scores(
             patterns[fit],
             labels_array[fit],
             np.array(lookalike)[fit],
+            flags=False,
         )
-        scores[held] = [
-            s.probability for s in model.score([texts[i] for i in held], embeddings[held], patterns[held])
-        ]
+        scores[held] = model.probabilities([texts[i] for i in held], embeddings[held], patterns[held])
     return scores

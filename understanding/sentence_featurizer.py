@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from understanding.embeddings import shared_encoder
+from understanding.embeddings import DIMENSIONS, shared_encoder
 
 ORIGIN = "SentenceEmbeddingFeaturizer"
 
@@ -73,3 +73,18 @@ def sentence_embedding(message: Message) -> Optional[np.ndarray]:
         if feature.origin == ORIGIN and feature.type == FEATURE_TYPE_SENTENCE and feature.attribute == TEXT:
             return np.asarray(feature.features).reshape(-1)
     return None
+
+
+def embeddings_of(texts: List[Text], training_data: Optional[TrainingData] = None) -> np.ndarray:
+    """The sentence embeddings of ``texts``: a text the featurizer already
+    embedded as a training example is not embedded again."""
+    known: Dict[Text, np.ndarray] = {}
+    for message in training_data.training_examples if training_data is not None else []:
+        vector = sentence_embedding(message)
+        if vector is not None and message.get(TEXT):
+            known[message.get(TEXT)] = vector
+    missing = [text for text in dict.fromkeys(texts) if text not in known]
+    known.update(zip(missing, shared_encoder().encode(missing)))
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.vstack([known[text] for text in texts]).astype(np.float32)
