@@ -251,6 +251,8 @@ def report(outcomes: list[Outcome], documents: dict[str, ParsedDocument], show: 
     print(f"answerable: red-flag advice      {pct(sum(o.red_flag for o in answerable), len(answerable))}")
     print(f"uncovered:  honest answer        {pct(sum(o.refused for o in uncovered), len(uncovered))}")
     print(f"half-covered: says what is not   {pct(sum(o.right and o.uncovered for o in half), len(half))}")
+    covered = [o for o in answerable if not o.item.get("partly_uncovered")]
+    print(f"covered: a part called uncovered {pct(sum(o.uncovered for o in covered), len(covered))}")
     print()
     print(f"{'kind':<18}{'items':>6}{'right':>8}{'clean':>8}{'refused':>9}")
     kinds = Counter(str(o.item.get("kind")) for o in outcomes)
@@ -268,7 +270,7 @@ def report(outcomes: list[Outcome], documents: dict[str, ParsedDocument], show: 
         print()
         for o in outcomes:
             ok = (o.clean(documents) if o.expected else o.refused) and (
-                o.uncovered or not o.item.get("partly_uncovered")
+                o.uncovered == bool(o.item.get("partly_uncovered"))
             )
             if not ok:
                 print(

@@ -28,7 +28,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from common.names import GUIDANCE_KEY
+from common.names import GUIDANCE_KEY, UNCOVERED_TOPIC_KEY
 from guidance import settings as guidance_settings
 from guidance.coverage import load_documents
 from guidance.routes import load_routes
@@ -197,6 +197,7 @@ class GuidanceRetrieval(GraphComponent):
             float(predicted.get("confidence") or 0.0),
             sentence_embedding(message),
             shared_encoder().encode,
+            topic_named=bool(message.get(UNCOVERED_TOPIC_KEY)),
         )
         record = plan.as_dict()
         record["classifier"] = {

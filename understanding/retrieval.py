@@ -52,6 +52,11 @@ _PART_BREAK = re.compile(
 )
 _LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|or|n|&|\+)\s*,?\s+", re.I)
 MIN_PART_WORDS = 3
+# A question about the situation the statement before it told ("I carry my
+# bag on one shoulder. Is that bad?", "I walk 30 minutes a day. Does such a
+# walk feed my discs?"): read alone it looks unrelated to the message, but it
+# is the message's own question.
+_REFERS_BACK = re.compile(r"^(?:\w+\s+){0,3}?(?:that|this|such|these|those|doing\s+so)\b", re.I)
 
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -399,9 +404,12 @@ class Retriever:
         confidence: float,
         vector: np.ndarray | None,
         encode: Encoder,
+        topic_named: bool = False,
     ) -> Plan:
         """Decides what a message asks for. ``intent`` is the classifier's, for
-        the whole message; the parts only add what it cannot see."""
+        the whole message; the parts only add what it cannot see.
+        ``topic_named``: the message names a topic the guidance leaves out
+        (painkillers, swimming...: :mod:`understanding.uncovered_topics`)."""
         s = self.settings
         plan = Plan()
         if vector is None:
@@ -409,6 +417,7 @@ class Retriever:
         parts = split_parts(text)
 
         whole_ref, whole_score, routed_best, tied = self.best_passage(vector, text)
+        whole_retrieved = False
         routed_intent = intent in self.routed
         threshold = s.not_covered_passage_threshold if intent == INTENT_NOT_COVERED else s.passage_threshold
         if (
@@ -418,6 +427,7 @@ class Retriever:
             and (routed_intent or intent in FALLBACK_INTENTS)
         ):
             plan.passages += [whole_ref, *tied]
+            whole_retrieved = True
         elif routed_intent:
             plan.intents.append(intent)
 
@@ -430,7 +440,10 @@ class Retriever:
             return plan
 
         retrieved_documents = {ref.document for ref in plan.passages}
+        previous = ""
         for part, part_vector in zip(parts, encode(parts), strict=True):
+            refers_back = bool(_REFERS_BACK.match(part)) and bool(previous) and not is_question(previous)
+            previous = part
             probabilities = self.parts.probabilities(part_vector)
             label = max(probabilities, key=lambda name: probabilities[name]) if probabilities else ""
             finding = PartFinding(part, label, probabilities.get(label, 0.0))
@@ -455,12 +468,16 @@ class Retriever:
                 plan.uncovered = True
             elif (
                 routed_intent
+                and not refers_back
                 and probabilities.get(intent, 0.0) < s.part_unrelated
                 and not any(probabilities.get(i, 0.0) >= s.part_unrelated for i in plan.intents)
             ):
                 plan.uncovered = True
+        # The classifier learned "not covered" without the documents no intent
+        # was written for: a message one of them answers as a whole leaves
+        # something out only when a part says so or it names such a topic.
         if intent == INTENT_NOT_COVERED and plan.answers:
-            plan.uncovered = True
+            plan.uncovered = plan.uncovered or topic_named or bool(plan.intents) or not whole_retrieved
         if not plan.answers:
             plan.uncovered = False
         return plan

@@ -282,3 +282,23 @@ def test_the_fast_scores_are_each_passages_best_anchor_plus_its_words():
     assert np.allclose(
         shuffled.scores(vector, question, lexical_weight=0.3), index.scores(vector, question, 0.3)
     )
+
+
+def test_a_question_about_the_situation_just_told_is_not_called_uncovered(walking_only):
+    # The stand-in embedding reads "hello there" as a greeting: alone, the
+    # second part looks unrelated to the flare-up question.
+    told = plan(walking_only, "I walked during a flare up. Is that hello there?", "ask_flare_up")
+    asked = plan(walking_only, "Should I walk during a flare up? Is that hello there?", "ask_flare_up")
+    assert told.intents == asked.intents == ["ask_flare_up"]
+    assert not told.uncovered
+    assert asked.uncovered
+
+
+def test_a_message_a_retrieval_document_answers_whole_is_half_covered_only_when_a_topic_is_named(with_desk):
+    text = "what chair height, feet flat on the floor? I sit all day at a desk"
+    read = with_desk.plan(text, "ask_not_covered", 0.9, None, encode)
+    named = with_desk.plan(text, "ask_not_covered", 0.9, None, encode, topic_named=True)
+    assert read.passages and read.passages == named.passages
+    assert named.passages[0] == PassageRef("desk", "chair-height")
+    assert not read.uncovered
+    assert named.uncovered
