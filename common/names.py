@@ -36,3 +36,6 @@ ENTITY_EMERGENCY_NUMBER = "emergency_number"
 ENTITY_TRIAGE_FLAG = "triage_flag"
 # The triage_flag value when it is unclear which red flag a message may show.
 TRIAGE_UNSPECIFIED = "unspecified"
+# Marks a possible red flag told as long past or gone: as an answer to the
+# triage question it is a "no".
+TOLD_AS_PAST = "told_as_past"

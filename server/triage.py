@@ -37,6 +37,7 @@ from common.names import (
     INTENT_TRIAGE_CLEAR,
     RED_FLAG_KEY,
     RESPONSE_TRIAGE_QUESTION,
+    TOLD_AS_PAST,
     TRIAGE_UNSPECIFIED,
     URGENT,
 )
@@ -119,11 +120,13 @@ def resolve(
     # answers the question: the safe side is the advice, not a second
     # question. After the general question, the reply says which flag it is;
     # after a question about one flag, the more urgent of the two is kept.
+    # A reply that tells its symptom as long past or gone ("years ago I had
+    # numbness, fixed since; this is just stiffness from driving") is a no.
+    own = found.get("possible") or {}
     if answer is None and (parse_data.get("intent") or {}).get("name") == INTENT_RED_FLAG_POSSIBLE:
-        answer = "yes"
-        own = found.get("possible") or {}
+        answer = "no" if own.get(TOLD_AS_PAST) else "yes"
         general = possible.get("question") == TRIAGE_UNSPECIFIED
-        if own.get("tier") and (general or possible.get("tier") != EMERGENCY):
+        if answer == "yes" and own.get("tier") and (general or possible.get("tier") != EMERGENCY):
             possible = {**possible, **{k: own.get(k) for k in ("flag", "tier", "phrase")}}
     if answer is None:
         name = (parse_data.get("intent") or {}).get("name")

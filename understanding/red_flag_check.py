@@ -56,6 +56,7 @@ from common.names import (
     INTENT_RED_FLAG_POSSIBLE,
     RED_FLAG_KEY,
     TIER_FOR_INTENT,
+    TOLD_AS_PAST,
     TRIAGE_UNSPECIFIED,
 )
 from understanding import red_flag_corpus
@@ -408,7 +409,24 @@ class RedFlagCheck(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             self.check(message)
+            self._mark_told_as_past(message)
         return messages
+
+    def _mark_told_as_past(self, message: Message) -> None:
+        """A message asked about because it tells its symptom as long past or
+        gone ("years ago I had a numb patch, fine since; my back's just stiff
+        from driving") says "no" when it answers the triage question
+        (server/triage.py). Not a history of cancer, which is a flag however
+        old, nor someone else's symptom, which a carer may be telling."""
+        record = message.get(RED_FLAG_KEY) or {}
+        possible = record.get("possible")
+        doc = message.get(SPACY_DOCS[TEXT])
+        if not possible or doc is None or possible.get("flag") == "history-of-cancer":
+            return
+        finding = self.detector(doc).check(doc)
+        if (finding.long_ago or finding.resolved) and not finding.someone_else:
+            told = {**record, "possible": {**possible, TOLD_AS_PAST: True}}
+            message.set(RED_FLAG_KEY, told, add_to_output=True)
 
     def detector(self, doc: Doc) -> RedFlagDetector:
         if self._detector is None or self._detector.vocab is not doc.vocab:

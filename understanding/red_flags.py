@@ -144,12 +144,25 @@ LONG_AGO_FORMS = (
         r"\b(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|a few|few|several|many|"
         r"some|a couple of|couple of|a couple) (years?|yrs?|decades?) (ago|back|before|earlier)\b"
     ),
-    re.compile(r"\byears (ago|back|before|earlier)\b"),
+    re.compile(r"\b(years|yrs|yonks|decades|a long time|long time) (ago|back|before|earlier)\b"),
+    re.compile(r"\bway back (in|when|then|before)\b"),
+    re.compile(r"\bgoing back (about |some |nearly |almost |over |a good )?\w+ (years|yrs|decades)\b"),
+    re.compile(r"\b(ancient history|long gone|long since)\b"),
     re.compile(r"\bback in (the )?(day|\d{2,4}s?|nineties|eighties|seventies|noughties)\b"),
+    re.compile(r"\bback (in|at|when i was (in|at)) (high school|school|college|uni|university|sixth form)\b"),
+    re.compile(r"\bbefore (i had |we had |the )?(kids|children)\b"),
+    # A past year given as a date: "(2005)", "once, 2015, resolved", "around 2012".
+    # (Not this year or last, and not "since 2019": that goes on.)
+    re.compile(
+        rf"(\b(around|about|circa|roughly|approx|like|c|during|from|of) |\( *)(?!{_THIS_YEAR}|{_THIS_YEAR - 1})"
+        r"(19|20)\d\d\b"
+    ),
+    re.compile(rf"(?<!since )\b(?!{_THIS_YEAR}|{_THIS_YEAR - 1})(19|20)\d\d( ,| ;| \)| –| -)"),
     re.compile(r"\bin (19|20)\d\d\b"),
     re.compile(
-        r"\b(when|while) (i|he|she|they|we) (was|were) (a |an |in |at |still )?"
-        r"(kid|child|teen|teenager|younger|little|baby|boy|girl|student|school|uni|college|pregnant|\d+)"
+        r"\b(when|while) (i|he|she|they|we) (was|were) (a |an |in |at |still |like |about |around )?"
+        r"(kid|child|teen|teenager|younger|little|baby|boy|girl|student|school|uni|college|pregnant|\d+|"
+        r"high school|primary school|secondary school|middle school)"
     ),
     re.compile(r"\bas a (kid|child|teen|teenager|boy|girl|youngster|student)\b"),
     re.compile(r"\b(long|ages|decades) ago\b"),
@@ -573,10 +586,21 @@ def own_told_as_ordinary(doc: Doc, positive: list[Mention], sentences: list[int]
     return False
 
 
+# A stage of life, "in my twenties", "in his late teens": long past unless
+# told in the present ("I'm a woman in my 30s").
+LIFE_STAGE = re.compile(
+    r"\b(in|during) (my|his|her|their|our) (early |mid |late |mid-)?(teens|teenage years|twenties|"
+    r"twentys|thirties|forties|fifties|sixties|seventies|[1-9]0s|youth)\b"
+)
+PRESENT_SELF = re.compile(r"\b(i 'm|i am|im|he 's|she 's|he is|she is|we 're|they 're|we are|they are)\b[^.;!?]*$")
+
+
 def long_ago(doc: Doc) -> bool:
     """An event told as long past ("years ago", "back in 2009", "as a kid")."""
     text = " " + " ".join(t.lower_ for t in doc) + " "
-    return any(p.search(text) for p in LONG_AGO_FORMS)
+    if any(p.search(text) for p in LONG_AGO_FORMS):
+        return True
+    return any(not PRESENT_SELF.search(text[: m.start()]) for m in LIFE_STAGE.finditer(text))
 
 
 def about_someone_else(doc: Doc) -> bool:

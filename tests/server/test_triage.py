@@ -203,3 +203,12 @@ def test_after_the_general_question_a_reply_naming_a_flag_gets_that_flags_tier()
     triage.resolve(parse, general, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "red_flag_urgent"
     assert parse["red_flag"]["flag"] == "fever"
+
+
+def test_a_reply_that_tells_its_symptom_as_long_past_answers_no():
+    parse = possible_fever_reply()
+    parse["red_flag"]["possible"]["told_as_past"] = True
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_walking_helps"
+    assert parse["red_flag"]["triage"]["answer"] == "no"
+    assert parse["red_flag"]["tier"] is None

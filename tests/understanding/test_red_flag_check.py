@@ -597,3 +597,26 @@ def test_a_position_does_not_explain_away_another_flag(nlp):
 def test_someone_elses_symptom_beside_the_writers_ordinary_back_pain_is_answered(nlp, text, answered):
     msg = checked(nlp, text, LEGS)
     assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, msg.get("intent")
+
+
+@pytest.mark.parametrize(
+    "text, past",
+    [
+        ("Years ago I had a fever with my back pain, fine since. Now it's just stiff from driving.", True),
+        ("Had a temperature with my back in my twenties, it cleared up. Just sore from the gym now.", True),
+        ("I've got a temperature and my back is sore", False),
+        # someone else's, which a carer may be telling, is not marked
+        ("My mum had a fever with her back pain years ago and she's got one again today", False),
+    ],
+)
+def test_a_possible_flag_told_as_long_past_is_marked_so(nlp, text, past):
+    msg = checked(nlp, text, replace(FEVER, probability=0.5, agreement=0.5))
+    assert msg.get("intent")["name"] == "red_flag_possible"
+    assert bool(msg.get("red_flag")["possible"].get("told_as_past")) is past
+
+
+def test_a_history_of_cancer_is_never_marked_as_past(nlp):
+    cancer = replace(FEVER, probability=0.5, agreement=0.5, flag="history-of-cancer", tier="urgent")
+    msg = checked(nlp, "I had cancer years ago, all clear since, and my back aches", cancer)
+    assert msg.get("intent")["name"] == "red_flag_possible"
+    assert not msg.get("red_flag")["possible"].get("told_as_past")

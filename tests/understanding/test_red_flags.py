@@ -159,6 +159,20 @@ def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
         ("my dad got really bad with his back before he died", True, True),
         ("I walked 2014 steps today and my groin went numb", False, False),
         (f"{datetime.date.today().year}: can't pee since Monday", False, False),
+        ("had numb legs yrs ago after a disc op, fine now", True, False),
+        ("way back in my thirties I wet myself after a fall", True, False),
+        ("in my late teens I had foot drop, all recovered", True, False),
+        ("back in uni I had night sweats for a month", True, False),
+        ("before the kids I had pain down both legs", True, False),
+        ("fever with back pain once, 2011, kidney infection", True, False),
+        ("a weak leg (2005) that the surgeon sorted", True, False),
+        ("that numb patch is ancient history", True, False),
+        # a stage of life told in the present, "way back" as a route, an
+        # ongoing symptom, this year's date: not long ago
+        ("I'm a woman in my 30s and my groin went numb on Saturday", False, False),
+        ("lost control of my bowels on the way back from work today", False, False),
+        ("numb legs since 2019 and getting worse", False, False),
+        (f"numb down there, {datetime.date.today().year}, started Monday", False, False),
     ],
 )
 def test_a_message_told_at_a_distance_is_recognised(check, text, long_ago, someone_else):
