@@ -154,8 +154,8 @@ LONG_AGO_FORMS = (
     # A past year given as a date: "(2005)", "once, 2015, resolved", "around 2012".
     # (Not this year or last, and not "since 2019": that goes on.)
     re.compile(
-        rf"(\b(around|about|circa|roughly|approx|like|c|during|from|of) |\( *)(?!{_THIS_YEAR}|{_THIS_YEAR - 1})"
-        r"(19|20)\d\d\b"
+        r"(\b(around|about|circa|roughly|approx|like|c|during|from|of) |\( *)"
+        rf"(?!{_THIS_YEAR}|{_THIS_YEAR - 1})(19|20)\d\d\b"
     ),
     re.compile(rf"(?<!since )\b(?!{_THIS_YEAR}|{_THIS_YEAR - 1})(19|20)\d\d( ,| ;| \)| –| -)"),
     re.compile(r"\bin (19|20)\d\d\b"),
@@ -592,7 +592,9 @@ LIFE_STAGE = re.compile(
     r"\b(in|during) (my|his|her|their|our) (early |mid |late |mid-)?(teens|teenage years|twenties|"
     r"twentys|thirties|forties|fifties|sixties|seventies|[1-9]0s|youth)\b"
 )
-PRESENT_SELF = re.compile(r"\b(i 'm|i am|im|he 's|she 's|he is|she is|we 're|they 're|we are|they are)\b[^.;!?]*$")
+PRESENT_SELF = re.compile(
+    r"\b(i 'm|i am|im|he 's|she 's|he is|she is|we 're|they 're|we are|they are)\b[^.;!?]*$"
+)
 
 
 def long_ago(doc: Doc) -> bool:

@@ -84,7 +84,7 @@ def embeddings_of(texts: List[Text], training_data: Optional[TrainingData] = Non
         if vector is not None and message.get(TEXT):
             known[message.get(TEXT)] = vector
     missing = [text for text in dict.fromkeys(texts) if text not in known]
-    known.update(zip(missing, shared_encoder().encode(missing)))
+    known.update(zip(missing, shared_encoder().encode(missing), strict=True))
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     return np.vstack([known[text] for text in texts]).astype(np.float32)
