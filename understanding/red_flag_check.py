@@ -72,10 +72,12 @@ from understanding.red_flag_model import (
 from understanding.red_flags import (
     FLAG_TIERS,
     NIGHT_PAIN,
+    SWELLING,
     Finding,
     Mention,
     RedFlagDetector,
     asked_in_question,
+    benign_swelling,
     mechanical_night_pain,
     one_leg_only,
 )
@@ -227,12 +229,12 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
     return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
 
 
-def _night_pain_only(finding: Finding, *readings: Optional[Scores]) -> bool:
-    """Whether the phrases found and the classifier's readings name the
-    night-pain flag, and no other, as the likeliest."""
+def _only_flag(flag: Text, finding: Finding, *readings: Optional[Scores]) -> bool:
+    """Whether the phrases found and the classifier's readings name ``flag``,
+    and no other, as the likeliest."""
     flags = {m.flag for m in finding.mentions if not m.negated}
     flags |= {reading.flag for reading in readings if reading is not None}
-    return flags == {NIGHT_PAIN}
+    return flags == {flag}
 
 
 def only_back_pain(doc: Doc | Span) -> bool:
@@ -498,8 +500,13 @@ class RedFlagCheck(GraphComponent):
         # "my mum's mate fell off a horse and broke her back, mine's just achy
         # from netball": every symptom is someone else's, and the writer calls
         # their own back pain ordinary. It is answered, not asked about.
-        if finding.own_ordinary or (
-            _night_pain_only(finding, scores, sentence) and mechanical_night_pain(doc)
+        # "there's a lump on my back where the wasp stung me": a swelling with
+        # an everyday cause, read as the swelling flag and nothing else, is
+        # answered too.
+        if (
+            finding.own_ordinary
+            or (_only_flag(NIGHT_PAIN, finding, scores, sentence) and mechanical_night_pain(doc))
+            or (_only_flag(SWELLING, finding, scores, sentence) and benign_swelling(doc))
         ):
             if _guessed_red_flag(message):
                 self._demote(message, probability, [])

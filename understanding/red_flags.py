@@ -665,6 +665,7 @@ POSITION_CAUSES = re.compile(
     r"|\b(?:lie|lying|laying|lay|sleep|sleeping|slept)\s+(?:on\s+(?:my|me|the|a|your)\s+"
     r"(?:front|side|left|right|back|stomach|tummy|belly|floor|couch|sofa)|funny|awkwardly|wrong|badly)"
     r"|\b(?:mattress|pillows?|futon|sofa\s*bed|camp\s*bed|air\s*bed|hotel\s+bed|sleeping\s+position|position\s+i\s+sleep)\b"
+    r"|\b(?:guest|spare|spare\s+room|borrowed|saggy|lumpy|cheap|rented|bunk)\s+bed\b"
     r"|\bin\s+(?:one|the\s+same)\s+position\b"
 )
 UNRELIEVED = re.compile(
@@ -686,6 +687,45 @@ def mechanical_night_pain(doc: Doc) -> bool:
     does not say that nothing eases it."""
     text = doc.text.lower().replace("’", "'")
     return bool(POSITION_CAUSES.search(text)) and not UNRELIEVED.search(text)
+
+
+# A swelling or lump is a red flag; one the writer puts down to a bite, a
+# sting, a bruise, a tattoo or sunburn, or that a clinician checked and called
+# harmless, is not, unless it grows, spreads or comes with a temperature.
+BENIGN_SWELLING = re.compile(
+    r"\b(?:bite|bitten|bites|sting|stung|bruised?|bruising|tattoo|tattooed|sunburnt?|insect|mosquito|spider|"
+    r"wasp|bee|midge|pimple|zit|ingrown)\b"
+    r"|\b(?:gp|doctor|dr|doc|physio|nurse|consultant)\b[^.?!]{0,80}?\b(?:harmless|benign|fatty|lipoma|cyst|"
+    r"nothing\s+to\s+worry|fine)\b"
+)
+SWELLING_WORSE = re.compile(
+    r"\b(?:grow(?:s|ing|n)?|getting\s+bigger|got\s+bigger|bigger|spread(?:s|ing)?|pus|oozing|fever|feverish|"
+    r"temperature|shiver(?:s|y|ing)?|chills|hot\s+to\s+(?:the\s+)?touch|won'?t\s+go\s+down|hasn'?t\s+gone\s+down|"
+    r"not\s+going\s+down)\b"
+)
+SWELLING = "swelling-or-change-in-shape"
+
+
+# "It's not a bite", "probably a pimple, yeah?": a cause denied or guessed at.
+_CAUSE_DOUBTED = re.compile(
+    r"(?:\bnot|n't|\bno|\bnever|\bprobably|\bmaybe|\bperhaps|\bmight\s+be|\bcould\s+be|\breckon|\bhope|"
+    r"\bthink|\bguess|\bsurely)\b[^.?!]{0,20}$"
+)
+
+
+def benign_swelling(doc: Doc) -> bool:
+    """The writer gives an everyday cause for a swelling or lump, or says a
+    clinician called it harmless, and nothing says it is growing or infected.
+    Not when the cause is denied, guessed at or asked about."""
+    text = doc.text.lower().replace("’", "'")
+    if SWELLING_WORSE.search(text):
+        return False
+    for match in BENIGN_SWELLING.finditer(text):
+        sentence_end = re.search(r"[.?!]|$", text[match.end() :])
+        asked = sentence_end is not None and sentence_end.group() == "?"
+        if not asked and not _CAUSE_DOUBTED.search(text[: match.start()]):
+            return True
+    return False
 
 
 def one_leg_only(doc: Doc) -> bool:

@@ -558,6 +558,7 @@ NIGHT = replace(
         ("my back wakes me at 3am when I turn over in bed, what position should I sleep in", True),
         ("my back aches at night on this cheap hotel mattress", True),
         ("i get back ache when i lie on my front too long", True),
+        ("my back aches every night on my in-laws' guest bed", True),
         # Unless no position eases it: then it is the flag, advised or asked about.
         ("back pain wakes me every night, no matter how I lie on my side or my back", False),
         ("Tried pillows, a new mattress, nothing helps, the pain is there all night", False),
@@ -620,3 +621,31 @@ def test_a_history_of_cancer_is_never_marked_as_past(nlp):
     msg = checked(nlp, "I had cancer years ago, all clear since, and my back aches", cancer)
     assert msg.get("intent")["name"] == "red_flag_possible"
     assert not msg.get("red_flag")["possible"].get("told_as_past")
+
+
+LUMP = replace(NIGHT, flag="swelling-or-change-in-shape")
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("there's a swollen lump on my lower back where a wasp stung me yesterday, and my back aches", True),
+        ("new tattoo on my lower back is a bit raised and swollen, back's stiff from lying still for it", True),
+        ("my GP checked the lump on my back last year and said it's a harmless fatty one, back's sore", True),
+        # Unless the cause is denied, guessed at or asked about, or the lump grows or comes with a fever.
+        ("It's not a bite or a bruise, but there's a swelling low on my back by the sore bit", False),
+        ("new lump above my bum, probably a pimple, yeah?", False),
+        ("is this swelling on my back just a bruise?", False),
+        ("the lump on my back from the bite is getting bigger and my back hurts", False),
+        ("swelling on my lower back since a bee sting, now I've a temperature", False),
+    ],
+)
+def test_a_swelling_with_an_everyday_cause_is_answered(nlp, text, answered):
+    msg = checked(nlp, text, LUMP)
+    assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, msg.get("intent")
+
+
+def test_an_everyday_cause_of_a_swelling_does_not_explain_away_a_fall(nlp):
+    msg = message(nlp, "fell down the whole flight of stairs last night, back agony, bruised everywhere")
+    RedFlagCheck(CONFIG, model=FixedModel(LUMP)).process([msg])
+    assert msg.get("intent")["name"] != "ask_walking_helps"

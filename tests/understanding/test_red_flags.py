@@ -268,3 +268,16 @@ def test_a_what_if_reaches_only_its_own_sentence(check, text, hypothetical):
 )
 def test_a_single_event_once_is_long_ago(check, text, long_ago):
     assert check(text).long_ago is long_ago
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("crashing on my mate's sofa bed and my back hurts", False),
+        ("crashed out on the couch and my back is stiff", False),
+        ("I crashed at 40mph into a wall and my back hurts", True),
+        ("crashed my car on the motorway yesterday, back agony", True),
+    ],
+)
+def test_crashing_on_a_sofa_is_not_an_accident(check, text, flagged):
+    assert (check(text).flag == "serious-fall-or-accident") is flagged
