@@ -630,7 +630,7 @@ LUMP = replace(NIGHT, flag="swelling-or-change-in-shape")
     "text, answered",
     [
         ("there's a swollen lump on my lower back where a wasp stung me yesterday, and my back aches", True),
-        ("new tattoo on my lower back is a bit raised and swollen, back's stiff from lying still for it", True),
+        ("new tattoo on my lower back is raised and swollen, back's stiff from lying still for it", True),
         ("my GP checked the lump on my back last year and said it's a harmless fatty one, back's sore", True),
         # Unless the cause is denied, guessed at or asked about, or the lump grows or comes with a fever.
         ("It's not a bite or a bruise, but there's a swelling low on my back by the sore bit", False),
