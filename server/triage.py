@@ -121,8 +121,11 @@ def resolve(
     # question. After the general question, the reply says which flag it is;
     # after a question about one flag, the more urgent of the two is kept.
     # A reply that tells its symptom as long past or gone ("years ago I had
-    # numbness, fixed since; this is just stiffness from driving") is a no.
+    # numbness, fixed since; this is just stiffness from driving") is a no,
+    # whether or not it is itself read as a possible red flag.
     own = found.get("possible") or {}
+    if answer is None and found.get(TOLD_AS_PAST):
+        answer = "no"
     if answer is None and (parse_data.get("intent") or {}).get("name") == INTENT_RED_FLAG_POSSIBLE:
         answer = "no" if own.get(TOLD_AS_PAST) else "yes"
         general = possible.get("question") == TRIAGE_UNSPECIFIED

@@ -80,6 +80,7 @@ from understanding.red_flags import (
     benign_swelling,
     mechanical_night_pain,
     one_leg_only,
+    told_now,
 )
 from understanding.retrieval import is_question
 from understanding.sentence_featurizer import embeddings_of, sentence_embedding
@@ -415,19 +416,26 @@ class RedFlagCheck(GraphComponent):
         return messages
 
     def _mark_told_as_past(self, message: Message) -> None:
-        """A message asked about because it tells its symptom as long past or
-        gone ("years ago I had a numb patch, fine since; my back's just stiff
-        from driving") says "no" when it answers the triage question
-        (server/triage.py). Not a history of cancer, which is a flag however
-        old, nor someone else's symptom, which a carer may be telling."""
+        """A message not advised that tells a symptom as long past or gone
+        ("years ago I had a numb patch, fine since; my back's just stiff from
+        driving") says "no" when it answers the triage question
+        (server/triage.py), whether or not it is itself asked about. Not a
+        history of cancer, which is a flag however old, nor someone else's
+        symptom, which a carer may be telling."""
         record = message.get(RED_FLAG_KEY) or {}
-        possible = record.get("possible")
         doc = message.get(SPACY_DOCS[TEXT])
-        if not possible or doc is None or possible.get("flag") == "history-of-cancer":
+        if record.get("tier") or doc is None:
             return
+        possible = record.get("possible")
         finding = self.detector(doc).check(doc)
-        if (finding.long_ago or finding.resolved) and not finding.someone_else:
-            told = {**record, "possible": {**possible, TOLD_AS_PAST: True}}
+        flags = {m.flag for m in finding.mentions} | {(possible or {}).get("flag")}
+        if not (possible or finding.mentions) or "history-of-cancer" in flags:
+            return
+        if (finding.long_ago or finding.resolved) and not finding.someone_else and not told_now(doc):
+            if possible:
+                told = {**record, "possible": {**possible, TOLD_AS_PAST: True}}
+            else:
+                told = {**record, "tier": None, TOLD_AS_PAST: True}
             message.set(RED_FLAG_KEY, told, add_to_output=True)
 
     def detector(self, doc: Doc) -> RedFlagDetector:

@@ -586,6 +586,20 @@ def own_told_as_ordinary(doc: Doc, positive: list[Mention], sentences: list[int]
     return False
 
 
+# What happens now, beside a story long past: "years ago I had kidney
+# infections. This time: fever since last night". A message that says so is
+# not told as past.
+RECENT_FORMS = re.compile(
+    r"\b(?:this time|this is new|it'?s new|but now|and now|since (?:yesterday|last|this|the weekend|mon|tue|"
+    r"wed|thu|fri|sat|sun)\w*|started (?:yesterday|today|last|this|on)|today|yesterday|last night|tonight|"
+    r"this (?:week|morning|afternoon|evening)|(?:few|couple of|two|three|several) days)\b"
+)
+
+
+def told_now(doc: Doc) -> bool:
+    return bool(RECENT_FORMS.search(doc.text.lower().replace("’", "'")))
+
+
 # A stage of life, "in my twenties", "in his late teens": long past unless
 # told in the present ("I'm a woman in my 30s").
 LIFE_STAGE = re.compile(

@@ -212,3 +212,14 @@ def test_a_reply_that_tells_its_symptom_as_long_past_answers_no():
     assert parse["intent"]["name"] == "ask_walking_helps"
     assert parse["red_flag"]["triage"]["answer"] == "no"
     assert parse["red_flag"]["tier"] is None
+
+
+def test_a_reply_that_tells_a_symptom_as_long_past_answers_no_even_when_not_itself_asked_about():
+    parse = {
+        "text": "years ago I had a numb patch, fine since, this is just stiffness",
+        "intent": {"name": "nlu_fallback", "confidence": 0.45},
+        "red_flag": {"tier": None, "told_as_past": True},
+    }
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    assert parse["intent"]["name"] == "ask_walking_helps"
+    assert parse["red_flag"]["triage"]["answer"] == "no"

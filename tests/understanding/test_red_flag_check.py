@@ -606,8 +606,10 @@ def test_someone_elses_symptom_beside_the_writers_ordinary_back_pain_is_answered
         ("Years ago I had a fever with my back pain, fine since. Now it's just stiff from driving.", True),
         ("Had a temperature with my back in my twenties, it cleared up. Just sore from the gym now.", True),
         ("I've got a temperature and my back is sore", False),
-        # someone else's, which a carer may be telling, is not marked
+        # someone else's, which a carer may be telling, is not marked; nor a
+        # story long past beside what happens now
         ("My mum had a fever with her back pain years ago and she's got one again today", False),
+        ("Had kidney infections years back. This time: a temperature and back pain since last night", False),
     ],
 )
 def test_a_possible_flag_told_as_long_past_is_marked_so(nlp, text, past):
@@ -649,3 +651,16 @@ def test_an_everyday_cause_of_a_swelling_does_not_explain_away_a_fall(nlp):
     msg = message(nlp, "fell down the whole flight of stairs last night, back agony, bruised everywhere")
     RedFlagCheck(CONFIG, model=FixedModel(LUMP)).process([msg])
     assert msg.get("intent")["name"] != "ask_walking_helps"
+
+
+def test_a_symptom_told_as_long_past_is_marked_even_when_the_message_is_answered(nlp):
+    text = (
+        "Years ago I had a numb patch round my bum after a disc op, fine since. Just stiff from driving now."
+    )
+    msg = checked(nlp, text, replace(FEVER, probability=0.05, agreement=0.05))
+    assert msg.get("intent")["name"] == "ask_walking_helps"
+    assert msg.get("red_flag")["told_as_past"] is True
+    plain = checked(
+        nlp, "my back is stiff from driving, any stretches?", replace(FEVER, probability=0.05, agreement=0.05)
+    )
+    assert not (plain.get("red_flag") or {}).get("told_as_past")
