@@ -78,8 +78,10 @@ from understanding.red_flags import (
     RedFlagDetector,
     asked_in_question,
     benign_swelling,
+    long_ago,
     mechanical_night_pain,
     one_leg_only,
+    resolved,
     told_now,
 )
 from understanding.retrieval import is_question
@@ -424,14 +426,16 @@ class RedFlagCheck(GraphComponent):
         symptom, which a carer may be telling."""
         record = message.get(RED_FLAG_KEY) or {}
         doc = message.get(SPACY_DOCS[TEXT])
-        if record.get("tier") or doc is None:
+        # The text forms first: the phrases are looked for again only in a
+        # message that tells something as past.
+        if record.get("tier") or doc is None or not (long_ago(doc) or resolved(doc)) or told_now(doc):
             return
         possible = record.get("possible")
         finding = self.detector(doc).check(doc)
         flags = {m.flag for m in finding.mentions} | {(possible or {}).get("flag")}
         if not (possible or finding.mentions) or "history-of-cancer" in flags:
             return
-        if (finding.long_ago or finding.resolved) and not finding.someone_else and not told_now(doc):
+        if not finding.someone_else:
             if possible:
                 told = {**record, "possible": {**possible, TOLD_AS_PAST: True}}
             else:

@@ -24,7 +24,7 @@ messages without a red flag.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -120,15 +120,20 @@ class RedFlagModel:
             self.typer.fit(x[positive], np.array(labels)[positive])
         return self
 
+    def _readings(self, x: Any, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The regression's and the nearest neighbours' red-flag probabilities."""
+        return self.detector.predict_proba(x)[:, 1], self.neighbour_vote(
+            np.asarray(embeddings, dtype=np.float32)
+        )
+
     def probabilities(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> np.ndarray:
         """Each message's red-flag probability (``Scores.probability``)."""
-        regression = self.detector.predict_proba(self._features(texts, embeddings, patterns))[:, 1]
-        return (regression + self.neighbour_vote(np.asarray(embeddings, dtype=np.float32))) / 2
+        regression, neighbours = self._readings(self._features(texts, embeddings, patterns), embeddings)
+        return (regression + neighbours) / 2
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray, patterns: np.ndarray) -> list[Scores]:
         x = self._features(texts, embeddings, patterns)
-        regression = self.detector.predict_proba(x)[:, 1]
-        neighbours = self.neighbour_vote(np.asarray(embeddings, dtype=np.float32))
+        regression, neighbours = self._readings(x, embeddings)
         kinds = self.typer.predict_proba(x)
         classes = list(self.typer.classes_)
         emergency = np.array([FLAG_TIERS[c] == EMERGENCY for c in classes])
