@@ -18,7 +18,7 @@ coverage:  ## Show which intents reach each guidance passage
 evaluate:  ## Held-out NLU macro-F1
 	PYTHONPATH=. .venv/bin/python -m benchmarks.nlu_heldout
 redflags:  ## Red flags on the held-out corpus: recall per flag and tier, false alarms
-	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_corpus --part heldout-15
+	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_corpus --part heldout-16
 redflags-cv:  ## Red-flag classifier cross-validation on the training part
 	PYTHONPATH=. .venv/bin/python -m benchmarks.red_flag_cv
 redflags-old:  ## Red flags on the first hand-written sets (tests/red_flags)

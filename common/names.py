@@ -39,3 +39,7 @@ TRIAGE_UNSPECIFIED = "unspecified"
 # Marks a possible red flag told as long past or gone: as an answer to the
 # triage question it is a "no".
 TOLD_AS_PAST = "told_as_past"
+# The flags whose symptom a message gives an everyday cause for ("only my
+# hamstrings, tight after football"): as an answer to the triage question
+# about one of them it is a "no".
+EXPLAINED = "explained"

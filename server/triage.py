@@ -12,6 +12,9 @@ server, so it works on every channel and without the action server:
 * a reply that answers nothing ("ok thanks", or words the assistant does
   not understand) gets the question once more: a safety question is not
   dropped for a thank-you;
+* a reply that puts the symptom asked about down to an everyday cause
+  ("yes, but only because my boots are too tight, fine once they're off")
+  is a "no";
 * anything else is understood as a new message. A red flag in the reply
   wins, unless it is the one asked about ("no, I've been dieting" after a
   question about weight loss is a "no").
@@ -29,6 +32,7 @@ from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 
 from common.names import (
     EMERGENCY,
+    EXPLAINED,
     GUIDANCE_KEY,
     INTENT_AFFIRM,
     INTENT_DENY,
@@ -131,6 +135,11 @@ def resolve(
         general = possible.get("question") == TRIAGE_UNSPECIFIED
         if answer == "yes" and own.get("tier") and (general or possible.get("tier") != EMERGENCY):
             possible = {**possible, **{k: own.get(k) for k in ("flag", "tier", "phrase")}}
+    # "Yeah it came with the back pain, but it's only my hamstrings, tight
+    # after football": a reply that puts the symptom asked about down to an
+    # everyday cause is a no, unless it tells a red flag of its own.
+    if answer != "no" and not found.get("tier") and possible.get("flag") in (found.get(EXPLAINED) or ()):
+        answer = "no"
     if answer is None:
         name = (parse_data.get("intent") or {}).get("name")
         if name in NO_ANSWER_INTENTS and not found.get("tier") and not pending.get("asked_again"):

@@ -50,6 +50,7 @@ from common.names import (
     ENTITY_EMERGENCY_NUMBER,
     ENTITY_RED_FLAG_TIER,
     ENTITY_TRIAGE_FLAG,
+    EXPLAINED,
     GUIDANCE_KEY,
     INTENT_ASK_RED_FLAGS,
     INTENT_FOR_TIER,
@@ -71,15 +72,13 @@ from understanding.red_flag_model import (
 )
 from understanding.red_flags import (
     FLAG_TIERS,
-    NIGHT_PAIN,
-    SWELLING,
     Finding,
     Mention,
     RedFlagDetector,
     asked_in_question,
-    benign_swelling,
+    everyday_cause,
+    explained_flags,
     long_ago,
-    mechanical_night_pain,
     one_leg_only,
     resolved,
     told_now,
@@ -232,12 +231,12 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
     return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
 
 
-def _only_flag(flag: Text, finding: Finding, *readings: Optional[Scores]) -> bool:
-    """Whether the phrases found and the classifier's readings name ``flag``,
-    and no other, as the likeliest."""
+def _the_only_flag(finding: Finding, *readings: Optional[Scores]) -> Optional[Text]:
+    """The flag that the phrases found and the classifier's readings name as
+    the likeliest, when they name one and no other."""
     flags = {m.flag for m in finding.mentions if not m.negated}
     flags |= {reading.flag for reading in readings if reading is not None}
-    return flags == {flag}
+    return next(iter(flags)) if len(flags) == 1 else None
 
 
 def only_back_pain(doc: Doc | Span) -> bool:
@@ -415,7 +414,23 @@ class RedFlagCheck(GraphComponent):
         for message in messages:
             self.check(message)
             self._mark_told_as_past(message)
+            self._mark_explained(message)
         return messages
+
+    @staticmethod
+    def _mark_explained(message: Message) -> None:
+        """A message not advised that gives an everyday cause for a symptom
+        ("yeah, but it's only my hamstrings, tight after football") records
+        the flags it explains: as the answer to the triage question about
+        one of them it is a "no" (server/triage.py)."""
+        record = message.get(RED_FLAG_KEY) or {}
+        if record.get("tier"):
+            return
+        explained = explained_flags(message.get(TEXT) or "")
+        if explained:
+            message.set(
+                RED_FLAG_KEY, {"tier": None, **record, EXPLAINED: sorted(explained)}, add_to_output=True
+            )
 
     def _mark_told_as_past(self, message: Message) -> None:
         """A message not advised that tells a symptom as long past or gone
@@ -512,14 +527,11 @@ class RedFlagCheck(GraphComponent):
         # "my mum's mate fell off a horse and broke her back, mine's just achy
         # from netball": every symptom is someone else's, and the writer calls
         # their own back pain ordinary. It is answered, not asked about.
-        # "there's a lump on my back where the wasp stung me": a swelling with
-        # an everyday cause, read as the swelling flag and nothing else, is
-        # answered too.
-        if (
-            finding.own_ordinary
-            or (_only_flag(NIGHT_PAIN, finding, scores, sentence) and mechanical_night_pain(doc))
-            or (_only_flag(SWELLING, finding, scores, sentence) and benign_swelling(doc))
-        ):
+        # "there's a lump on my back where the wasp stung me", "legs went to
+        # jelly after the stair climb, reckon I overdid it": a symptom with an
+        # everyday cause, read as its flag and nothing else, is answered too.
+        only = _the_only_flag(finding, scores, sentence)
+        if finding.own_ordinary or (only is not None and everyday_cause(doc, only)):
             if _guessed_red_flag(message):
                 self._demote(message, probability, [])
             return

@@ -273,6 +273,7 @@ OTHER_PEOPLE = {
     "somebody",
     "people",
 }
+PRONOUNS = {"he", "she", "they", "him", "her", "his", "hers", "their", "someone", "somebody", "people"}
 # Who the message speaks for: the writer ("I can't feel..."), not only as owner ("my friend...").
 FIRST_PERSON_SUBJECT = {"i", "me", "myself", "i'm", "im", "i've", "ive", "i'd", "id", "i'll"}
 PAIR_WINDOW = 10
@@ -555,7 +556,7 @@ def told_of_someone_else(doc: Doc, positive: list[Mention], sentences: list[int]
     told: set[int] = set()
     for mention in positive:
         words = _sentence_text(doc, sentences, mention.start).split()
-        if not set(words) & OTHER_PEOPLE or set(words) & FIRST_PERSON_SUBJECT or _on_my_body(doc, mention):
+        if not set(words) & OTHER_PEOPLE or _writer_as_subject(words) or _on_my_body(doc, mention):
             return False
         told.add(sentences[mention.start])
     return any(t.lower_ in FIRST_PERSON_SUBJECT | {"my", "mine"} and sentences[t.i] not in told for t in doc)
@@ -570,6 +571,8 @@ OWN_ORDINARY_FORMS = re.compile(
     r" (?:just|only|fine|ok|okay|normal|usual|ordinary)\b"
     r"(?! (?:started|begun|noticed|gone|got|become|developed|come|turned))"
     r"|\bi(?:'m| am| ?m) (?:fine|ok|okay)\b|\bnothing like that\b|\bnothing else\b"
+    r"|\bi(?:'ve| have|ve)? (?:only |just )+got (?:a (?:bit|touch) of )?(?:a )?"
+    r"(?:sore|stiff|achy|aching|bad|tight)\b"
 )
 
 
@@ -622,8 +625,17 @@ def long_ago(doc: Doc) -> bool:
 def about_someone_else(doc: Doc) -> bool:
     """Another person is named and the writer never speaks as the subject
     ("my husband can't feel his legs", not "I fell and so did my friend")."""
-    words = {t.lower_ for t in doc}
-    return bool(words & OTHER_PEOPLE) and not words & FIRST_PERSON_SUBJECT
+    words = [t.lower_ for t in doc]
+    return bool(set(words) & OTHER_PEOPLE) and not _writer_as_subject(words)
+
+
+def _writer_as_subject(words: list[str]) -> bool:
+    """Whether the writer speaks as a subject ("I", "me"). "Me mate", "me
+    mum" are "my mate", "my mum" in British and Australian speech."""
+    return any(
+        word in FIRST_PERSON_SUBJECT and not (word == "me" and following in OTHER_PEOPLE - PRONOUNS)
+        for word, following in zip(words, [*words[1:], ""], strict=True)
+    )
 
 
 def asks_about_a_condition(doc: Doc) -> bool:
@@ -696,16 +708,29 @@ UNRELIEVED = re.compile(
 NIGHT_PAIN = "pain-at-night-or-at-rest"
 
 
-def mechanical_night_pain(doc: Doc) -> bool:
+def mechanical_night_pain(doc: Doc | str) -> bool:
     """The message ties its back pain to a position, a movement or a bed, and
     does not say that nothing eases it."""
-    text = doc.text.lower().replace("’", "'")
+    text = (doc if isinstance(doc, str) else doc.text).lower().replace("’", "'")
     return bool(POSITION_CAUSES.search(text)) and not UNRELIEVED.search(text)
 
 
-# A swelling or lump is a red flag; one the writer puts down to a bite, a
-# sting, a bruise, a tattoo or sunburn, or that a clinician checked and called
-# harmless, is not, unless it grows, spreads or comes with a temperature.
+# A symptom with an everyday cause the writer gives is no red flag, unless
+# something says it is more than that. Each flag's causes, what says it is
+# more (``worse``), and what must be said besides (``also``): a numb foot from
+# sitting on it comes back once the writer stands; legs weak from a hike are
+# tired legs.
+@dataclass(frozen=True)
+class EverydayCause:
+    causes: re.Pattern
+    worse: re.Pattern | None = None
+    # What must also be said: that a numbness passes, that legs are tired.
+    also: re.Pattern | None = None
+
+
+# A swelling or lump the writer puts down to a bite, a sting, a bruise, a
+# tattoo or sunburn, or that a clinician checked and called harmless, unless
+# it grows, spreads or comes with a temperature.
 BENIGN_SWELLING = re.compile(
     r"\b(?:bite|bitten|bites|sting|stung|bruised?|bruising|tattoo|tattooed|sunburnt?|insect|mosquito|spider|"
     r"wasp|bee|midge|pimple|zit|ingrown)\b"
@@ -719,27 +744,170 @@ SWELLING_WORSE = re.compile(
 )
 SWELLING = "swelling-or-change-in-shape"
 
+# Legs tired, heavy or weak from exercise, or sore muscles named as such.
+_EXERTION = re.compile(
+    r"\b(?:overd(?:id|one|oing)|over\s?did|overworked)\s+(?:it|them|myself)\b|\bleg\s+day\b|\bdoms\b"
+    r"|\b(?:after|from|since)\s+(?:a\s+|an\s+|the\s+|my\s+|me\s+|our\s+|doing\s+|that\s+|this\s+|all\s+(?:the|that)\s+"
+    r"|some\s+|too\s+much\s+|so\s+much\s+|lots\s+of\s+|loads\s+of\s+)?(?:[\w'-]+\s+){0,3}?"
+    r"(?:hikes?|hiking|jog|jogging|climb|climbing|workouts?|work-outs?|training|gym|class|classes|"
+    r"spin|football|footy|soccer|rugby|netball|tennis|squash|basketball|hockey|marathon|parkrun|squats|lunges|"
+    r"bootcamp|cycling|bike\s+ride|dancing|crossfit|pilates|zumba|trek|trekking|ramble|rambling|step\s+class|"
+    r"stair\s+climb|stairmaster|match|game|shift\s+on\s+my\s+feet|walk|walks|walking|walked|hills?|uphill)\b"
+    r"|\b(?:after|from)\s+(?:a|my|me|the|our|this\s+morning's|yesterday's)\s+(?:long\s+|big\s+|hard\s+)?run\b"
+    r"|\b(?:did|done|doing)\s+(?:a|an|the|my|me|our|some)\s+(?:[\w'-]+\s+){0,3}?(?:hike|walk|run|marathon|"
+    r"half|trek|climb|workout|class|session|ride)\b"
+    r"|\b(?:tight|tired|achy|aching|sore|stiff|burning)\s+(?:hamstrings?|calves|calf|quads?|glutes|muscles)\b"
+    r"|\b(?:hamstrings?|calves|calf|quads?|glutes|thigh\s+muscles|leg\s+muscles)(?:\s+(?:are|were|feel|feeling|felt|is|"
+    r"was|just|a\s+bit|really|so|pretty|bit|as\s+anything))*\s+(?:tight|tired|achy|sore|stiff|heavy|knackered|burning)\b"
+)
+_TIRED = re.compile(
+    r"\b(?:tired|heavy|jelly|jelly-like|wobbly|achy|aching|sore|stiff|tight|knackered|shattered|dead|burning|"
+    r"exhausted|spent|cooked|shot|stiff)\b"
+)
+# Numb from a position, a seat, a tight shoe or garment (with ``_PASSES``).
+_PRESSURE = re.compile(
+    r"\b(?:sat|sitting|sit|knelt|kneeling|kneel|squatting|crouching|slept|sleeping|lying|lay|laying)\s+"
+    r"(?:on\s+(?:it|them|my|me|the|a)\b|cross-?\s?legged|awkward\w*|funny|wrong|too\s+long|for\s+(?:ages|hours|a\s+while|"
+    r"too\s+long|a\s+long\s+time))"
+    r"|\bcross-?\s?legged\b|\bcrossed\s+my\s+legs\b"
+    r"|\b(?:long|hours?\s+long|all[-\s]day|all[-\s]night)\s+(?:drive|flight|car\s+(?:trip|journey|ride)|journey|bus\s+ride|"
+    r"train\s+ride|coach\s+trip|meeting|sit|shift)\b"
+    r"|\b(?:hard|wooden|plastic|metal|uncomfortable|church|bar|camping|folding|concrete|stone)\s+"
+    r"(?:chairs?|pews?|seats?|benches|bench|bleachers?|stools?|floor|saddle)\b|\bpews?\b|\bbleachers?\b"
+    r"|\b(?:bike|bicycle|cycle|spin|exercise\s+bike)\s+(?:seat|saddle)\b"
+    r"|\btight\s+(?:boots|shoes|trainers|sneakers|jeans|pants|trousers|belt|waistband|leggings|socks|strap|laces)\b"
+    r"|\b(?:boots|shoes|trainers|sneakers|jeans|pants|trousers|belt|leggings|laces)\s+(?:are|were|is|was)"
+    r"(?:\s+(?:a\s+bit|too|really|so|way))*\s+(?:tight|small)\b|\bwallet\b|\bphone\s+(?:sits|in\s+my)\b"
+)
+_PASSES = re.compile(
+    r"(?<!n't\s)(?<!not\s)(?<!never\s)\b(?:goes|go|went|going|wears|wore|wearing|worn)\s+(?:away|off)\b"
+    r"|\bfine\s+(?:again\s+)?(?:once|when|after|as\s+soon)\b"
+    r"|\b(?:comes?|came|coming)\s+back\s+(?:once|when|after|as\s+soon|now|within|in\s+a)\b|\bback\s+to\s+normal\b"
+    r"|\b(?:once|when|as\s+soon\s+as|after)\s+i(?:'m|\s+am)?\s+(?:get\s+up|got\s+up|up|stand|stood|move|moved|moving|"
+    r"take|took|shift|shifted|change|changed|walk|walked|stretch|stretched|loosen|loosened|get\s+off|got\s+off)\b"
+    r"|\bafter\s+a\s+(?:minute|few\s+minutes|couple\s+of\s+minutes|min|sec|second|while|bit)\b"
+    r"|\b(?:passes|passed|settles|settled)\s+(?:once|when|after|in)\b|\bup\s+and\s+(?:about|moving)\b"
+    r"|\b(?:they|it|foot|feet|legs?|bum|backside)\s+(?:woke|wake|wakes|waking)\s+(?:back\s+)?up\b"
+)
+_LEGS_WORSE = re.compile(
+    r"\b(?:gave|give|gives|giving)\s+way\b|\bbuckl\w+|\bcollaps\w+|\bfell\s+over\b|\bfoot\s+drop\b|\bdrop\s+foot\b"
+    r"|\b(?:can'?t|cannot|couldn'?t|unable\s+to)\s+(?:lift|feel|walk|stand|move|bear)\b|\bdrag\w*|\bflopp\w+|\bslapp\w+"
+    r"|\btrip(?:s|ped|ping)?\b|\bspreading\b|\bcreeping\b|\bgetting\s+worse\b|\bworse\s+and\s+worse\b"
+    r"|\bstill\s+(?:numb|dead|weak|tingling)\b|\bstopped\s+working\b|\bnot\s+mine\b|\beven\s+when\b"
+    r"|\b(?:not|n't|never)\s+(?:going|go|gone|wearing|worn|coming|come)\s+(?:away|off|back)\b"
+    # Legs that tire after a few minutes' walk, until the writer sits down:
+    # not tiredness from exercise.
+    r"|\b(?:have|had|has|need|needs)\s+to\s+(?:sit|stop|rest)\b|\bcan\s+only\s+walk\b|\bafter\s+(?:a\s+few|\d+|a\s+couple\s+of|"
+    r"two|three|five|ten|a\s+hundred)\s+(?:minutes|mins|yards|metres|meters|steps)\b"
+    r"|\b(?:won'?t|doesn'?t|didn'?t|hasn'?t|has\s+not|never)\s+"
+    r"(?:go|gone|wear|worn|come|pass|passed)\b|\bshooting\b|\bsciatica\b|\belectric\w*|\bradiat\w+"
+)
+# Hot nights: the weather, the bedding, the heating, hot flushes.
+_HEAT = re.compile(
+    r"\bheat\s?wave\b|\bhot\s+(?:weather|nights?|room|bedroom|flat|house|summer|spell|climate|water\s+bottle)\b"
+    r"|\bhumid\w*|\bmuggy\b|\bsweltering\b|\bscorching\b|\btoo\s+(?:hot|warm)\b|\bsummer\b"
+    r"|\b(?:duvet|doona|quilt|comforter|electric\s+blanket|heated\s+blanket|flannel(?:ette)?\s+sheets|tog)\b"
+    r"|\bheating\b|\bradiators?\b|\bair\s?con\w*|\b(?:fan|ac|a/c)\s+(?:broke|is\s+broken|died|packed\s+up|"
+    r"stopped|isn'?t\s+working|not\s+working)\b"
+    r"|\b(?:hot|heat)\s+(?:flush|flushes|flash|flashes)\b|\b(?:peri)?menopaus\w*"
+    r"|\bafter\s+(?:a\s+few\s+|some\s+|too\s+many\s+)?(?:drinks|beers|pints|wine|curry|spicy\s+food)\b|\bhung\s?over\b"
+)
+_HEAT_WORSE = re.compile(
+    r"\b(?:heating|radiators?)(?:'s|\s+is|\s+was|\s+has\s+been)?\s+(?:off|turned\s+off)\b"
+    r"|\b(?:light|thin|summer|cool)\s+(?:duvet|doona|quilt|sheet|blanket)\b|\bnot\s+(?:warm|hot)\b|\bbone\s+dry\b"
+    r"|\b(?:change|changing)\s+(?:my|the)\s+(?:t-shirt|shirt|sheets?|pyjamas|pjs)\b|\b(?:air\s?con\w*|fan|window)\s+(?:on|open|running|going|blasting)\b"
+    r"|\b(?:years|long)\s+(?:ago|behind)\b|\bover\s+\w+\s+years\b|\bno\s+idea\s+why\b|\bconfus\w+"
+    r"|\b(?:even\s+(?:though|when|with|in|if)|despite)\b[^.?!]{0,40}\b(?:cold|cool|window|fan|thin|sheet|winter|freezing)\b"
+)
+# Cold and shivery after being out in the cold, with no temperature told.
+_COLD = re.compile(
+    r"\bforgot\s+(?:my|me)\s+(?:coat|jacket|jumper|hoodie|scarf|gloves)\b|\bwithout\s+(?:a|my|me)\s+(?:coat|jacket|jumper)\b"
+    r"|\bno\s+(?:coat|jacket|jumper)\b|\bin\s+the\s+(?:cold|snow|rain|wind|freezing)\b"
+    r"|\b(?:cold|freezing|icy|wet|frosty|snowy|chilly|bitter|windy)\s+(?:weather|day|morning|evening|night|wind|out|"
+    r"outside|walk|office|house|room|flat)\b|\bsnow\b|\b(?:ice|cold)\s+(?:bath|plunge|shower|swim|water)\b"
+    r"|\bcaught\s+in\s+the\s+rain\b|\bwinter\s+swim\w*"
+)
+_FEVER_TOLD = re.compile(
+    r"(?<!no\s)(?<!not\s)\b(?:fever|feverish|temperature|temp)\s+(?:of|is|was|at|hit|reading|went|keeps)\b"
+    r"|\b(?:3[89]|4[01])(?:\.\d)?\s?(?:°|degrees|c\b|deg)|\b10[0-4](?:\.\d)?\s?(?:°|degrees|f\b)"
+    r"|\bburning\s+up\b|\brigou?rs?\b|\b(?:can'?t|won'?t)\s+stop\s+(?:shivering|shaking)\b|\bsweat\w*"
+)
+# A leak from laughing, or going more often after coffee or beer.
+_ORDINARY_BLADDER = re.compile(
+    r"\blaugh(?:ed|ing)?\s+(?:so\s+hard|that\s+hard|till|until|too\s+much)\b"
+    r"|\b(?:nearly|almost)\s+(?:wet|peed|pissed|wee'?d|weed)\s+(?:myself|me|my)\b[^.?!]{0,30}\blaugh"
+    r"|\blaugh\w*[^.?!]{0,40}\b(?:nearly|almost)\s+(?:wet|peed|pissed|weed|lost\s+control)\b"
+    r"|\b(?:coffees?|espressos?|cuppas?|cups\s+of\s+tea|beers?|pints|energy\s+drinks?|water\s+tablets|diuretics?)\b"
+    r"|\bdrinking\s+(?:a\s+lot|loads|lots|more|heaps|plenty)\b|\bdrank\s+(?:a\s+lot|loads|lots|heaps|litres)\b"
+)
+_BLADDER_WORSE = re.compile(
+    r"\b(?:can'?t|cannot|couldn'?t|unable\s+to)\s+(?:feel|go|pee|wee|pass|empty|control|hold|stop|tell)\b"
+    r"|\bnothing\s+(?:comes|came)\s+out\b|\bno\s+(?:feeling|sensation|warning|urge)\b|\bdribbl\w*|\bnumb\w*"
+    r"|\bwithout\s+(?:knowing|noticing|feeling|warning)\b|\bdidn'?t\s+(?:feel|notice|know|realise|realize)\b"
+    r"|\bpoo\w*|\bbowels?\b|\bfa?ec\w*"
+)
+# A small fall: a slip onto something soft, the pride hurt more than the back.
+_SMALL_FALL = re.compile(
+    r"\bmore\s+embarrass\w*\s+than\b|\b(?:only|just)\s+(?:hurt|bruised|dented|wounded)\s+my\s+(?:pride|ego)\b"
+    r"|\bno\s+real\s+(?:force|impact|height)\b|\b(?:little|minor|small|tiny|slight|gentle|soft)\s+"
+    r"(?:slip|trip|stumble|tumble|fall|bump)\b|\b(?:landed|fell)\s+(?:softly|gently)\b"
+    r"|\bonto\s+(?:the|my|a)\s+(?:bed|sofa|couch|grass|lawn|mat|cushion|carpet|beanbag)\b"
+    r"|\b(?:never|didn'?t|did\s+not)\s+(?:actually\s+)?(?:hit|touch(?:ed)?)\s+the\s+(?:ground|floor)\b"
+    r"|\bcaught\s+(?:myself|the\s+(?:rail|railing|banister|bannister|handrail))\b|\bwasn'?t\s+much\b"
+)
+_FALL_WORSE = re.compile(
+    r"\b(?:ladder|roof|height|stairs|flight|ambulance|a&e|hospital|head|knocked\s+out|unconscious|car|motorbike|"
+    r"crash\w*|collision|hard|heavily|concrete|metres|meters|can'?t\s+(?:walk|stand|move))\b"
+    r"|\b(?:osteopo\w+|\w*steroid\w*|brittle|frail|bone\s+density|thin\s+bones)"
+)
+
+EVERYDAY_CAUSES: dict[str, tuple[EverydayCause, ...]] = {
+    SWELLING: (EverydayCause(BENIGN_SWELLING, SWELLING_WORSE),),
+    "weakness-or-numbness-in-the-legs": (
+        EverydayCause(_EXERTION, _LEGS_WORSE, also=_TIRED),
+        EverydayCause(_PRESSURE, _LEGS_WORSE, also=_PASSES),
+    ),
+    "pain-in-both-legs": (EverydayCause(_EXERTION, _LEGS_WORSE, also=_TIRED),),
+    "saddle-numbness": (EverydayCause(_PRESSURE, _LEGS_WORSE, also=_PASSES),),
+    "night-sweats": (EverydayCause(_HEAT, _HEAT_WORSE),),
+    "fever": (EverydayCause(_COLD, _FEVER_TOLD),),
+    "bladder-or-bowel-problems": (EverydayCause(_ORDINARY_BLADDER, _BLADDER_WORSE),),
+    "serious-fall-or-accident": (EverydayCause(_SMALL_FALL, _FALL_WORSE),),
+}
+
 
 # "It's not a bite", "probably a pimple, yeah?": a cause denied or guessed at.
 _CAUSE_DOUBTED = re.compile(
-    r"(?:\bnot|n't|\bno|\bnever|\bprobably|\bmaybe|\bperhaps|\bmight\s+be|\bcould\s+be|\breckon|\bhope|"
-    r"\bthink|\bguess|\bsurely)\b[^.?!]{0,20}$"
+    r"(?:\bnot|n't|\bno|\bnever|\bwithout|\bprobably|\bmaybe|\bperhaps|\bmight\s+be|\bcould\s+be|\breckon|\bhope|"
+    r"\bthink|\bguess|\bsurely|\bunless)\b[^.?!]{0,20}$"
 )
 
 
-def benign_swelling(doc: Doc) -> bool:
-    """The writer gives an everyday cause for a swelling or lump, or says a
-    clinician called it harmless, and nothing says it is growing or infected.
-    Not when the cause is denied, guessed at or asked about."""
-    text = doc.text.lower().replace("’", "'")
-    if SWELLING_WORSE.search(text):
-        return False
-    for match in BENIGN_SWELLING.finditer(text):
-        sentence_end = re.search(r"[.?!]|$", text[match.end() :])
-        asked = sentence_end is not None and sentence_end.group() == "?"
-        if not asked and not _CAUSE_DOUBTED.search(text[: match.start()]):
-            return True
+def everyday_cause(doc: Doc | str, flag: str) -> bool:
+    """The writer gives an everyday cause for the symptom of ``flag`` (a numb
+    foot from sitting on it, tired legs from a hike, sweats in a heatwave,
+    a lump where a wasp stung, night pain on a saggy bed), and nothing says
+    it is more than that. Not when the cause is denied, guessed at or asked
+    about."""
+    if flag == NIGHT_PAIN:
+        return mechanical_night_pain(doc)
+    text = (doc if isinstance(doc, str) else doc.text).lower().replace("’", "'")
+    for cause in EVERYDAY_CAUSES.get(flag, ()):
+        if cause.worse is not None and cause.worse.search(text):
+            continue
+        if cause.also is not None and not cause.also.search(text):
+            continue
+        for match in cause.causes.finditer(text):
+            sentence_end = re.search(r"[.?!]|$", text[match.end() :])
+            asked = sentence_end is not None and sentence_end.group() == "?"
+            if not asked and not _CAUSE_DOUBTED.search(text[: match.start()]):
+                return True
     return False
+
+
+def explained_flags(doc: Doc | str) -> frozenset[str]:
+    """The flags whose symptom the message gives an everyday cause for."""
+    return frozenset(flag for flag in (*EVERYDAY_CAUSES, NIGHT_PAIN) if everyday_cause(doc, flag))
 
 
 def one_leg_only(doc: Doc) -> bool:

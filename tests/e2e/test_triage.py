@@ -54,6 +54,16 @@ def test_a_plain_no_says_nothing_points_to_urgent_care(stack):
     assert "doesn't sound like one of the warning signs" in reply_text(stack.ask(sender, "no"))
 
 
+def test_a_yes_that_puts_the_symptom_down_to_an_everyday_cause_is_a_no(stack):
+    sender = new_sender()
+    ask_triage(stack, sender, "I had a fall")
+    text = reply_text(
+        stack.ask(sender, "yeah, but only a little slip onto the grass, more embarrassing than anything")
+    )
+    assert "doesn't sound like one of the warning signs" in text
+    assert "Emergency" not in text and "Urgent" not in text
+
+
 def test_a_red_flag_in_the_answer_still_wins(stack):
     sender = new_sender()
     ask_triage(stack, sender)

@@ -223,3 +223,35 @@ def test_a_reply_that_tells_a_symptom_as_long_past_answers_no_even_when_not_itse
     triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
     assert parse["intent"]["name"] == "ask_walking_helps"
     assert parse["red_flag"]["triage"]["answer"] == "no"
+
+
+@pytest.mark.parametrize(
+    "text, explained, tier, answer",
+    [
+        # A yes that puts the symptom asked about down to an everyday cause.
+        (
+            "yeah it came with the back pain, but it's only from sitting on a pew, coming back now",
+            ["saddle-numbness"],
+            None,
+            "no",
+        ),
+        # The cause explains another symptom: still a yes.
+        ("yes, and we're in a heatwave", ["night-sweats"], None, "yes"),
+        # The reply tells the flag itself: its advice.
+        ("yes, sat on the pew and now I can't feel when I wee", ["saddle-numbness"], "emergency", "yes"),
+    ],
+)
+def test_a_reply_that_gives_an_everyday_cause_for_the_symptom_asked_about_is_a_no(
+    text, explained, tier, answer
+):
+    parse = {
+        "text": text,
+        "intent": {"name": "affirm", "confidence": 0.9},
+        "red_flag": {"tier": tier, "flag": "saddle-numbness" if tier else None, "explained": explained},
+    }
+    triage.resolve(parse, POSSIBLE, {"ask_walking_helps"}, updates)
+    if answer == "no":
+        assert parse["intent"]["name"] == "ask_walking_helps"
+        assert parse["red_flag"]["triage"]["answer"] == "no"
+    else:
+        assert parse["intent"]["name"] == "red_flag_emergency"

@@ -664,3 +664,30 @@ def test_a_symptom_told_as_long_past_is_marked_even_when_the_message_is_answered
         nlp, "my back is stiff from driving, any stretches?", replace(FEVER, probability=0.05, agreement=0.05)
     )
     assert not (plain.get("red_flag") or {}).get("told_as_past")
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("legs went to jelly after the big stair climb yesterday and my back's sore, I overdid it", True),
+        ("my foot went numb from sitting on it and my back aches, it came back after a minute", True),
+        # Unless something says more than the everyday cause.
+        ("legs went to jelly after the stair climb and my foot drags now, back's sore", False),
+    ],
+)
+def test_a_symptom_with_an_everyday_cause_is_answered(nlp, text, answered):
+    msg = checked(nlp, text, LEGS)
+    assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, msg.get("intent")
+
+
+def test_an_everyday_cause_does_not_explain_away_another_flag(nlp):
+    msg = checked(nlp, "legs went to jelly after the stair climb, and I can't feel when I wee", LEGS)
+    assert msg.get("intent")["name"] != "ask_walking_helps"
+
+
+def test_a_message_not_advised_records_the_flags_it_explains(nlp):
+    text = "yeah, but it's only my hamstrings, tight after football on saturday"
+    msg = checked(nlp, text, replace(FEVER, probability=0.05, agreement=0.05))
+    assert "pain-in-both-legs" in msg.get("red_flag")["explained"]
+    advised = checked(nlp, "legs went to jelly after the stair climb and my foot drags", LEGS)
+    assert "explained" not in advised.get("red_flag")

@@ -4,7 +4,14 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from understanding.red_flags import EMERGENCY, FLAG_TIERS, URGENT, RedFlagDetector
+from understanding.red_flags import (
+    EMERGENCY,
+    FLAG_TIERS,
+    URGENT,
+    RedFlagDetector,
+    everyday_cause,
+    explained_flags,
+)
 
 POSITIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "positives.yml").read_text())
 NEGATIVES = yaml.safe_load((ROOT / "tests" / "red_flags" / "negatives.yml").read_text())
@@ -157,6 +164,9 @@ def test_a_question_about_what_a_symptom_means_is_general(check, text, general):
         ("2014 had sciatica both legs, gone since. now just a stiff back", True, False),
         ("2010: slipped disc, surgery. Now: no pain", True, False),
         ("my dad got really bad with his back before he died", True, True),
+        # "me mate" is "my mate"; "he told me" is still the writer as subject
+        ("me mate came off his motorbike on saturday, he's in hospital", False, True),
+        ("dad's been bad all week and he told me he can't feel his bum", False, False),
         ("I walked 2014 steps today and my groin went numb", False, False),
         (f"{datetime.date.today().year}: can't pee since Monday", False, False),
         ("had numb legs yrs ago after a disc op, fine now", True, False),
@@ -281,3 +291,74 @@ def test_a_single_event_once_is_long_ago(check, text, long_ago):
 )
 def test_crashing_on_a_sofa_is_not_an_accident(check, text, flagged):
     assert (check(text).flag == "serious-fall-or-accident") is flagged
+
+
+@pytest.mark.parametrize(
+    "flag, text, explained",
+    [
+        (
+            "weakness-or-numbness-in-the-legs",
+            "legs went to jelly after the big stair climb, overdid it",
+            True,
+        ),
+        (
+            "weakness-or-numbness-in-the-legs",
+            "my foot went numb from sitting on it, came back after a minute",
+            True,
+        ),
+        (
+            "weakness-or-numbness-in-the-legs",
+            "numb toes, it's the tight boots, fine once I take them off",
+            True,
+        ),
+        ("pain-in-both-legs", "only my hamstrings, tight as anything after football", True),
+        ("saddle-numbness", "numb bum from the church pew, coming back now I'm up and about", True),
+        ("night-sweats", "waking up sweaty, we're in a heatwave and the winter duvet's still on", True),
+        ("fever", "shivery after a walk in the snow without my coat, warmed up now", True),
+        ("bladder-or-bowel-problems", "laughed so hard at the quiz I nearly wet myself", True),
+        ("serious-fall-or-accident", "little slip on the grass, more embarrassing than anything", True),
+        ("swelling-or-change-in-shape", "a lump where a wasp stung me yesterday", True),
+        ("pain-at-night-or-at-rest", "it only aches at night on this saggy guest bed", True),
+        # More than the everyday cause: legs that give way, numbness that
+        # stays, sweats with the heating off, a leak without feeling it, a
+        # fall from a height or on brittle bones.
+        ("weakness-or-numbness-in-the-legs", "after the hike my legs are tired and my foot drags", False),
+        (
+            "weakness-or-numbness-in-the-legs",
+            "legs stopped working properly, back's wrecked since the gym",
+            False,
+        ),
+        (
+            "weakness-or-numbness-in-the-legs",
+            "legs go heavy after a few minutes' walk and I have to sit",
+            False,
+        ),
+        ("saddle-numbness", "numb bum since the long drive, not going away even when I stand up", False),
+        ("saddle-numbness", "my bum's gone numb after sitting on the pew", False),
+        ("night-sweats", "drenched every night with the heating's off and a light duvet", False),
+        ("night-sweats", "I had hot flushes years ago, but now I'm soaked every night", False),
+        ("fever", "shivery after the walk in the snow, temperature of 39", False),
+        ("bladder-or-bowel-problems", "after three coffees I leak and can't feel it", False),
+        ("serious-fall-or-accident", "a little slip off the ladder onto concrete", False),
+        ("serious-fall-or-accident", "I'm on steroids and had a small fall", False),
+        # A cause denied, guessed at or asked about.
+        ("night-sweats", "it's not the heatwave, I'm drenched every night", False),
+        ("weakness-or-numbness-in-the-legs", "legs tired, maybe from the gym?", False),
+    ],
+)
+def test_an_everyday_cause_explains_its_symptom_unless_something_says_more(flag, text, explained):
+    assert everyday_cause(text, flag) is explained
+    assert (flag in explained_flags(text)) is explained
+
+
+def test_a_diet_does_not_explain_weight_loss():
+    # Weight lost on a diet may still be more than the diet explains: it is
+    # left to the classifier and the triage question.
+    assert not explained_flags("down a stone on purpose, calorie counting since January")
+
+
+def test_an_everyday_cause_explains_only_its_own_symptoms():
+    assert explained_flags("my back's sore since the hike, and my legs are tired") == {
+        "weakness-or-numbness-in-the-legs",
+        "pain-in-both-legs",
+    }
