@@ -691,3 +691,27 @@ def test_a_message_not_advised_records_the_flags_it_explains(nlp):
     assert "pain-in-both-legs" in msg.get("red_flag")["explained"]
     advised = checked(nlp, "legs went to jelly after the stair climb and my foot drags", LEGS)
     assert "explained" not in advised.get("red_flag")
+
+
+def test_a_clause_read_as_no_red_flag_names_no_other_flag(nlp):
+    # The whole message is read as a leak from laughing (0.3); a clause of it
+    # read as a fall, but as no red flag at all (0.04), does not stop the
+    # everyday cause from explaining it. A clause read as a fall more surely
+    # (0.3) does.
+    laugh = replace(FEVER, probability=0.3, agreement=0.3, flag="bladder-or-bowel-problems", tier="emergency")
+    text = "I laughed so hard at the quiz I nearly lost control of my bladder, haha. Back's sore from the stools."
+    for clause, answered in ((0.04, True), (0.3, False)):
+        fall = replace(laugh, probability=clause, agreement=clause, flag="serious-fall-or-accident")
+        msg = message(nlp, text)
+        RedFlagCheck(CONFIG, model=ByText({text: laugh}, fall)).process([msg])
+        assert (msg.get("intent")["name"] == "ask_walking_helps") == answered, (clause, msg.get("intent"))
+
+
+class ByText:
+    """Scores the whole message one way and every other text another."""
+
+    def __init__(self, scores: dict, otherwise: Scores) -> None:
+        self.scores, self.otherwise = scores, otherwise
+
+    def score(self, texts, embeddings, patterns):
+        return [self.scores.get(text, self.otherwise) for text in texts]
