@@ -699,7 +699,7 @@ def test_a_clause_read_as_no_red_flag_names_no_other_flag(nlp):
     # everyday cause from explaining it. A clause read as a fall more surely
     # (0.3) does.
     laugh = replace(FEVER, probability=0.3, agreement=0.3, flag="bladder-or-bowel-problems", tier="emergency")
-    text = "I laughed so hard at the quiz I nearly lost control of my bladder, haha. Back's sore from the stools."
+    text = "I laughed so hard at the quiz I nearly lost control of my bladder, haha. Back's sore from stools."
     for clause, answered in ((0.04, True), (0.3, False)):
         fall = replace(laugh, probability=clause, agreement=clause, flag="serious-fall-or-accident")
         msg = message(nlp, text)
