@@ -57,8 +57,8 @@ DENIALS = {"deny", "denies", "denied", "denying", "free"}
 # Words after a negation that make it uncertainty, not denial.
 UNCERTAIN_AFTER = {"sure", "know", "think", "idea", "certain", "tell", "remember", "longer", "anymore"}
 # Words after a negation that make the negation part of the symptom
-# ("no feeling", "not able to pee", "no control").
-SYMPTOM_AFTER = {"able", "feeling", "sensation", "control", "urge", "strength"}
+# ("no feeling", "not able to pee", "no control", "no amount of rest helps").
+SYMPTOM_AFTER = {"able", "feeling", "sensation", "control", "urge", "strength", "amount"}
 SENTENCE_BREAKS = {".", "!", "?", ";", "\n"}
 CLAUSE_BREAKS = SENTENCE_BREAKS | {"but", "however", "although", "though", "except"}
 # Words that start a new clause after a comma, ending a negation's reach.
@@ -488,7 +488,11 @@ def _negated(doc: Doc, start: int, clauses: list[int]) -> bool:
     clause when a new one starts after it ("nothing works, I wet myself") or
     when the negation is an answer on its own ("No, but..."); a comma inside a
     list of symptoms does not ("no numbness, tingling or weakness").
+    A term that is itself a negation ("no feeling") is not negated by an
+    earlier one ("I didn't expect it, but I've had almost no feeling").
     """
+    if doc[start].lower_ in NEGATIONS:
+        return False
     for i in range(start - 1, -1, -1):
         if clauses[i] != clauses[start]:
             return False

@@ -81,6 +81,8 @@ def test_negations_are_recorded_as_negated(check, text):
         ("I can no longer feel my legs", EMERGENCY),
         ("I don't have a fever but I wet myself", EMERGENCY),
         ("I haven't been able to pee since this morning", EMERGENCY),
+        # A symptom that is itself a negation is not negated by an earlier one.
+        ("Something I didn't expect is that I've had almost no feeling in my groin", EMERGENCY),
     ],
 )
 def test_uncertainty_and_later_clauses_err_on_the_side_of_safety(check, text, tier):
