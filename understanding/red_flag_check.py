@@ -71,9 +71,7 @@ from understanding.red_flag_model import (
     pattern_features,
 )
 from understanding.red_flags import (
-    DENIALS,
     FLAG_TIERS,
-    NEGATIONS,
     Finding,
     Mention,
     RedFlagDetector,
@@ -242,20 +240,6 @@ def _the_only_flag(finding: Finding, *readings: Optional[Scores], floor: float =
     return next(iter(flags)) if len(flags) == 1 else None
 
 
-# How close before a symptom its denial stands: "no fever", "never had
-# cancer", "haven't had a temperature", not "aren't on speaking terms at night".
-DENIAL_REACH = 3
-
-
-def _plainly_denied(doc: Doc, finding: Finding) -> bool:
-    """Whether every symptom phrase found is denied by a negation at most
-    DENIAL_REACH words before it."""
-    return all(
-        any(t.lower_ in NEGATIONS | DENIALS for t in doc[max(m.start - DENIAL_REACH, 0) : m.start])
-        for m in finding.mentions
-    )
-
-
 def only_back_pain(doc: Doc | Span) -> bool:
     """Whether every word of the message is about back pain itself, how bad it
     is, when, or walking with it: nothing that could be another symptom."""
@@ -324,9 +308,6 @@ class RedFlagCheck(GraphComponent):
             # at least this sure which flag it is; else the general question.
             "emergency_flag_confidence": 0.5,
             "triage_threshold": 0.4,
-            # A message that only denies symptoms is asked about only when
-            # both estimates reach this.
-            "denial_agreement": 0.2,
             "pattern_floor": 0.2,
             # A hand-written rule joins the floor when, in training, at least this
             # share of the messages it matched (not negated) were red flags.
@@ -658,19 +639,8 @@ class RedFlagCheck(GraphComponent):
             and not finding.hypothetical
             and not finding.distanced(finding.flag or "")
         )
-        # A message that only denies symptoms ("sore back, no fever, temp
-        # normal, not shivery") lies near red flags in the embedding, which
-        # hardly reads the "no": it is asked about only when both estimates
-        # reach denial_agreement (the lower of the two), not on their mean.
-        denied = (
-            finding.negated_only
-            and _plainly_denied(doc, finding)
-            and scores is not None
-            and scores.agreement < self.config["denial_agreement"]
-        )
-        if not denied and (
-            probability >= self.config["triage_threshold"]
-            or (pattern_hit and probability >= self.config["pattern_floor"])
+        if probability >= self.config["triage_threshold"] or (
+            pattern_hit and probability >= self.config["pattern_floor"]
         ):
             guess = self._tier_and_flag(scores)[1] if scores and not pattern_hit else finding.flag
             specific = pattern_hit or (scores is not None and self._sure_which(scores))

@@ -715,23 +715,3 @@ class ByText:
 
     def score(self, texts, embeddings, patterns):
         return [self.scores.get(text, self.otherwise) for text in texts]
-
-
-@pytest.mark.parametrize(
-    "text, agreement, asked",
-    [
-        # Plain denials, with the two estimates apart: answered.
-        ("sore back, no fever, temp normal, not shivery", 0.1, False),
-        ("I've never had cancer. This back pain is from lifting.", 0.1, False),
-        # Both estimates agree: asked.
-        ("sore back, no fever, temp normal, not shivery", 0.3, True),
-        # A negation far from the symptom is no plain denial: asked.
-        ("My back and I aren't on speaking terms at night any more, it gets me up", 0.1, True),
-    ],
-)
-def test_a_message_that_only_denies_symptoms_is_asked_about_only_when_both_estimates_agree(
-    nlp, text, agreement, asked
-):
-    split = replace(FEVER, probability=0.55, agreement=agreement)
-    msg = checked(nlp, text, split)
-    assert (msg.get("intent")["name"] == "red_flag_possible") == asked, msg.get("intent")
