@@ -234,7 +234,7 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
 def _the_only_flag(finding: Finding, *readings: Optional[Scores], floor: float = 0.0) -> Optional[Text]:
     """The flag that the phrases found and the classifier's readings name as
     the likeliest, when they name one and no other. A reading less likely a
-    red flag than ``floor`` names none."""
+    red flag than ``floor`` (the level a triage question needs) names none."""
     flags = {m.flag for m in finding.mentions if not m.negated}
     flags |= {reading.flag for reading in readings if reading is not None and reading.probability >= floor}
     return next(iter(flags)) if len(flags) == 1 else None
@@ -531,7 +531,7 @@ class RedFlagCheck(GraphComponent):
         # "there's a lump on my back where the wasp stung me", "legs went to
         # jelly after the stair climb, reckon I overdid it": a symptom with an
         # everyday cause, read as its flag and nothing else, is answered too.
-        only = _the_only_flag(finding, scores, sentence, floor=self.config["pattern_floor"])
+        only = _the_only_flag(finding, scores, sentence, floor=self.config["triage_threshold"])
         if finding.own_ordinary or (only is not None and everyday_cause(doc, only)):
             if _guessed_red_flag(message):
                 self._demote(message, probability, [])

@@ -695,12 +695,12 @@ def test_a_message_not_advised_records_the_flags_it_explains(nlp):
 
 def test_a_clause_read_as_no_red_flag_names_no_other_flag(nlp):
     # The whole message is read as a leak from laughing (0.3); a clause of it
-    # read as a fall, but as no red flag at all (0.04), does not stop the
-    # everyday cause from explaining it. A clause read as a fall more surely
-    # (0.3) does.
+    # read as a fall, but below the level that would be asked about (0.04,
+    # 0.25), does not stop the everyday cause from explaining it. A clause
+    # read as a fall more surely (0.5) does.
     laugh = replace(FEVER, probability=0.3, agreement=0.3, flag="bladder-or-bowel-problems", tier="emergency")
     text = "I laughed so hard at the quiz I nearly lost control of my bladder, haha. Back's sore from stools."
-    for clause, answered in ((0.04, True), (0.3, False)):
+    for clause, answered in ((0.04, True), (0.25, True), (0.5, False)):
         fall = replace(laugh, probability=clause, agreement=clause, flag="serious-fall-or-accident")
         msg = message(nlp, text)
         RedFlagCheck(CONFIG, model=ByText({text: laugh}, fall)).process([msg])
