@@ -231,7 +231,7 @@ def without_answer_prefix(doc: Doc) -> Optional[Span]:
     return rest if _word_count(rest) >= MIN_SENTENCE_TOKENS else None
 
 
-def _the_only_flag(finding: Finding, *readings: Optional[Scores], floor: float = 0.0) -> Optional[Text]:
+def _the_only_flag(finding: Finding, *readings: Optional[Scores], floor: float) -> Optional[Text]:
     """The flag that the phrases found and the classifier's readings name as
     the likeliest, when they name one and no other. A reading less likely a
     red flag than ``floor`` (the level a triage question needs) names none."""

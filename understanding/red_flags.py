@@ -603,8 +603,13 @@ RECENT_FORMS = re.compile(
 )
 
 
+def _plain(doc: Doc | str) -> str:
+    """The text in lower case, with typographic apostrophes made plain."""
+    return (doc if isinstance(doc, str) else doc.text).lower().replace("’", "'")
+
+
 def told_now(doc: Doc) -> bool:
-    return bool(RECENT_FORMS.search(doc.text.lower().replace("’", "'")))
+    return bool(RECENT_FORMS.search(_plain(doc)))
 
 
 # A stage of life, "in my twenties", "in his late teens": long past unless
@@ -715,7 +720,7 @@ NIGHT_PAIN = "pain-at-night-or-at-rest"
 def mechanical_night_pain(doc: Doc | str) -> bool:
     """The message ties its back pain to a position, a movement or a bed, and
     does not say that nothing eases it."""
-    text = (doc if isinstance(doc, str) else doc.text).lower().replace("’", "'")
+    text = _plain(doc)
     return bool(POSITION_CAUSES.search(text)) and not UNRELIEVED.search(text)
 
 
@@ -766,7 +771,7 @@ _EXERTION = re.compile(
 )
 _TIRED = re.compile(
     r"\b(?:tired|heavy|jelly|jelly-like|wobbly|achy|aching|sore|stiff|tight|knackered|shattered|dead|burning|"
-    r"exhausted|spent|cooked|shot|stiff)\b"
+    r"exhausted|spent|cooked|shot)\b"
 )
 # Numb from a position, a seat, a tight shoe or garment (with ``_PASSES``).
 _PRESSURE = re.compile(
@@ -895,7 +900,7 @@ def everyday_cause(doc: Doc | str, flag: str) -> bool:
     about."""
     if flag == NIGHT_PAIN:
         return mechanical_night_pain(doc)
-    text = (doc if isinstance(doc, str) else doc.text).lower().replace("’", "'")
+    text = _plain(doc)
     for cause in EVERYDAY_CAUSES.get(flag, ()):
         if cause.worse is not None and cause.worse.search(text):
             continue
